@@ -1,0 +1,24 @@
+"""tempered: the companion package of the Temperature course.
+
+What more than one notebook needs lives here; each notebook still derives and
+shows the code a learner must see. Modules:
+
+- ``tempered.softmax``  stable tempered softmax, log-softmax, log-sum-exp, entropy
+- ``tempered.sampling`` inverse-CDF and Gumbel-max sampling at temperature T
+- ``tempered.style``    the course's figure style (colour-blind-safe palette)
+- ``tempered.widgets``  interactive figures for live notebooks
+- ``tempered.checks``   friendly checks for exercises
+"""
+from .sampling import as_generator, gumbel_max_sample, sample
+from .softmax import entropy, log_softmax, logsumexp, tempered_softmax
+
+__all__ = [
+    "tempered_softmax",
+    "log_softmax",
+    "logsumexp",
+    "entropy",
+    "sample",
+    "gumbel_max_sample",
+    "as_generator",
+]
+__version__ = "0.1.0"

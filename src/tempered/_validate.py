@@ -1,0 +1,92 @@
+"""Input checks shared by the public functions: one place, one wording.
+
+Every error names the function and the argument, so a learner sees at once
+which input was wrong. Nothing here ever lets a NaN through silently.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+
+def check_temperature(T, func: str) -> float:
+    """Return ``T`` as a float after checking it is a real number >= 0.
+
+    ``T = 0`` and ``T = inf`` are allowed: the callers treat them as the
+    limits T -> 0+ and T -> inf, never as a division.
+    """
+    if isinstance(T, np.ndarray) and T.ndim == 0:
+        T = T.item()
+    if isinstance(T, (bool, np.bool_)) or not isinstance(T, numbers.Real):
+        raise TypeError(f"{func}: T must be a real number >= 0, got {type(T).__name__} {T!r}")
+    T = float(T)
+    if math.isnan(T):
+        raise ValueError(f"{func}: T is NaN; a temperature must be a number >= 0")
+    if T < 0:
+        raise ValueError(
+            f"{func}: T must be >= 0, got {T:g}. Negative temperatures reverse the ranking "
+            "of the logits; T = 0 is the greedy limit."
+        )
+    return T
+
+
+def check_axis(axis, ndim: int, func: str) -> int:
+    """Return ``axis`` as a non-negative int, or raise naming the argument."""
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, numbers.Integral):
+        raise TypeError(f"{func}: axis must be an int, got {type(axis).__name__} {axis!r}")
+    if not -ndim <= axis < ndim:
+        raise np.exceptions.AxisError(
+            f"{func}: axis {axis} is out of range for logits with {ndim} dimension(s)"
+        )
+    return int(axis) % ndim
+
+
+def as_float_array(x, func: str, name: str = "logits") -> np.ndarray:
+    """Convert to a float32/float64 NumPy array; reject non-numbers and empty input.
+
+    float32 and float64 are kept; integers and float16 become float64/float32.
+    """
+    try:
+        arr = np.asarray(x)
+    except (TypeError, ValueError) as err:  # ragged lists and the like
+        raise TypeError(f"{func}: {name} must be an array of real numbers ({err})") from None
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(f"{func}: {name} must be real numbers (int or float), got dtype {arr.dtype}")
+    if arr.ndim == 0:
+        raise ValueError(f"{func}: {name} must have at least one dimension, got a scalar")
+    if arr.size == 0:
+        raise ValueError(f"{func}: {name} is empty (shape {arr.shape})")
+    if arr.dtype == np.float16:
+        return arr.astype(np.float32)
+    if arr.dtype.kind != "f":
+        return arr.astype(np.float64)
+    return arr
+
+
+def checked_max(u: np.ndarray, axis: int, func: str, allow_all_masked: bool = False) -> np.ndarray:
+    """Max along ``axis`` (keepdims), raising on NaN, +inf or fully masked rows.
+
+    One pass finds every bad case: NaN propagates into the max, +inf is the
+    max, and a row of only -inf has max -inf. Only then do we look for where.
+    """
+    m = np.max(u, axis=axis, keepdims=True)
+    if np.isfinite(m).all():
+        return m
+    if np.isnan(m).any():
+        where = tuple(int(i) for i in np.argwhere(np.isnan(u))[0])
+        raise ValueError(f"{func}: logits contain NaN (first at index {where})")
+    if np.isposinf(m).any():
+        where = tuple(int(i) for i in np.argwhere(np.isposinf(u))[0])
+        raise ValueError(
+            f"{func}: logits contain +inf (first at index {where}); only -inf (a masked token) "
+            "is allowed"
+        )
+    if not allow_all_masked:
+        row = tuple(int(i) for i in np.argwhere(np.isneginf(m))[0])
+        raise ValueError(
+            f"{func}: all logits are masked (-inf) along axis {axis} at index {row}; "
+            "no token can be chosen, so there is no distribution"
+        )
+    return m

@@ -1,0 +1,82 @@
+"""Drawing tokens at temperature T: inverse-CDF sampling and the Gumbel-max trick.
+
+Both draw index i with probability softmax(logits / T)_i along the last axis,
+so they agree in distribution (chapter 7 proves it). Masked (-inf) tokens are
+never drawn. T = 0 draws uniformly among tied maxima: greedy with fair ties.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ._inverse_cdf import draw
+from .softmax import _prepare, tempered_exponents
+
+__all__ = ["sample", "gumbel_max_sample", "as_generator"]
+
+
+def as_generator(rng) -> np.random.Generator:
+    """Accept a ``numpy.random.Generator`` or an int seed; ``None`` gives an unseeded one."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None or (isinstance(rng, numbers.Integral) and not isinstance(rng, bool)):
+        return np.random.default_rng(rng)
+    raise TypeError(f"rng must be a numpy.random.Generator, an int seed or None, got {type(rng).__name__}")
+
+
+def _size_tuple(size, func) -> tuple:
+    if size is None:
+        return ()
+    if isinstance(size, numbers.Integral) and not isinstance(size, bool):
+        size = (int(size),)
+    size = tuple(size)
+    if not all(isinstance(s, numbers.Integral) and s >= 0 for s in size):
+        raise ValueError(f"{func}: size must be a non-negative int or a tuple of them, got {size!r}")
+    return size
+
+
+def sample(logits, T=1.0, size=None, rng=None):
+    """Draw token indices from softmax(logits / T) over the last axis.
+
+    Parameters
+    ----------
+    logits : array_like, shape (..., V)
+        Leading axes are a batch; each row is one distribution over V tokens.
+    T : float
+        Temperature >= 0 (0 = greedy with uniform tie-breaking, inf = uniform).
+    size : int or tuple, optional
+        Draws per row. The result has shape ``batch + size`` (just ``batch`` if None).
+    rng : numpy.random.Generator or int, optional
+        Source of randomness; pass one (or a seed) for reproducible draws.
+
+    Uses the inverse CDF: unnormalised weights exp((u - max)/T), float64
+    running sums, and one uniform draw per sample located by binary search.
+    """
+    u, T, _, m = _prepare(logits, T, -1, "sample")
+    size = _size_tuple(size, "sample")
+    gen = as_generator(rng)
+    weights = np.exp(tempered_exponents(u, m, T)).reshape(-1, u.shape[-1])
+    n_draws = int(np.prod(size, dtype=np.int64))
+    out = draw(weights, gen.random((weights.shape[0], n_draws)))
+    return out.reshape(u.shape[:-1] + size)
+
+
+def gumbel_max_sample(logits, T=1.0, size=None, rng=None):
+    """Draw token indices as argmax(logits / T + Gumbel noise) over the last axis.
+
+    Same arguments and output shape as :func:`sample`. Needs V Gumbel draws
+    per sample, so it is slower, but it is the form that Gumbel-softmax relaxes.
+    """
+    u, T, _, m = _prepare(logits, T, -1, "gumbel_max_sample")
+    size = _size_tuple(size, "gumbel_max_sample")
+    gen = as_generator(rng)
+    z = tempered_exponents(u, m, T)
+    z = z.reshape(u.shape[:-1] + (1,) * len(size) + (u.shape[-1],))
+    noise = gen.gumbel(size=u.shape[:-1] + size + (u.shape[-1],))
+    if T == 0 or np.isinf(T):
+        # z is 0 on the allowed set and -inf elsewhere: the noise alone breaks ties.
+        keys = np.where(z == 0, noise, -np.inf)
+    else:
+        keys = z + noise
+    return np.argmax(keys, axis=-1)

@@ -1,0 +1,47 @@
+"""Torch versions of the tempered softmax, with the same limits and checks.
+
+Imported lazily, so the package works without torch installed.
+"""
+from __future__ import annotations
+
+import torch
+
+from ._validate import check_temperature
+
+
+def _checked(logits: torch.Tensor, T, dim: int, func: str):
+    T = check_temperature(T, func)
+    if not torch.is_floating_point(logits):
+        raise TypeError(f"{func}: logits must be a floating-point tensor, got {logits.dtype}")
+    if logits.numel() == 0:
+        raise ValueError(f"{func}: logits is empty (shape {tuple(logits.shape)})")
+    if not -logits.dim() <= dim < logits.dim():
+        raise IndexError(f"{func}: dim {dim} is out of range for logits with {logits.dim()} dimension(s)")
+    if torch.isnan(logits).any():
+        raise ValueError(f"{func}: logits contain NaN")
+    if torch.isposinf(logits).any():
+        raise ValueError(f"{func}: logits contain +inf; only -inf (a masked token) is allowed")
+    m = logits.amax(dim=dim, keepdim=True)
+    if torch.isneginf(m).any():
+        raise ValueError(f"{func}: all logits are masked (-inf) along dim {dim} in some row")
+    return T, m
+
+
+def _exponents(logits, m, T):
+    if T == 0:
+        return torch.where(logits == m, 0.0, float("-inf")).to(logits.dtype)
+    if T == float("inf"):
+        return torch.where(torch.isfinite(logits), 0.0, float("-inf")).to(logits.dtype)
+    return (logits - m) / T
+
+
+def tempered_softmax(logits: torch.Tensor, T=1.0, dim: int = -1) -> torch.Tensor:
+    """softmax(logits / T) along ``dim`` for a torch tensor (see the NumPy version)."""
+    T, m = _checked(logits, T, dim, "tempered_softmax")
+    return torch.softmax(_exponents(logits, m, T), dim=dim)
+
+
+def log_softmax(logits: torch.Tensor, T=1.0, dim: int = -1) -> torch.Tensor:
+    """log softmax(logits / T) along ``dim`` for a torch tensor."""
+    T, m = _checked(logits, T, dim, "log_softmax")
+    return torch.log_softmax(_exponents(logits, m, T), dim=dim)

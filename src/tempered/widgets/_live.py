@@ -1,0 +1,93 @@
+"""Shared plumbing for widgets: one figure, updated in place, shown as an image widget.
+
+A widget draws its matplotlib figure once. On every tick it changes a few
+artists in place (``set_height``, ``set_data``, ``set_text``) and repaints
+only those over a cached background (blitting), then hands the picture to an
+``ipywidgets.Image`` whose value changes in place. It works in any Jupyter
+front end (no ipympl needed), and a tick costs a few milliseconds, not a
+full redraw.
+"""
+from __future__ import annotations
+
+import io
+
+import PIL.Image
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+
+def new_figure(figsize=(7.0, 3.6), dpi=90, **subplot_kw):
+    """A pyplot-free figure with an Agg canvas, and its axes (as ``plt.subplots`` returns)."""
+    fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(**subplot_kw)
+    return fig, axes
+
+
+class LiveFigure:
+    """Base class for widgets. Subclasses draw in ``__init__``, then:
+
+    - call :meth:`set_animated` with the artists that change on a tick;
+    - call :meth:`refresh` after changing them;
+    - call :meth:`invalidate` first when something static changes (e.g. an axis scale).
+    """
+
+    def __init__(self, fig: Figure, alt: str = ""):
+        self.fig = fig
+        self.alt = alt
+        self._animated = []
+        self._background = None
+        self._image = None
+
+    def set_animated(self, artists) -> None:
+        """Declare the artists redrawn on every tick."""
+        self._animated = list(artists)
+        self._background = None
+
+    def invalidate(self) -> None:
+        """Forget the cached background and layout; the next refresh redraws the static parts."""
+        self.fig.set_layout_engine("constrained")
+        self._background = None
+
+    def _blit(self) -> None:
+        canvas = self.fig.canvas
+        if self._background is None:
+            for artist in self._animated:
+                artist.set_animated(False)
+            canvas.draw()  # lays out with every artist present
+            self.fig.set_layout_engine("none")  # freeze that layout
+            for artist in self._animated:
+                artist.set_animated(True)
+            canvas.draw()  # the static parts only
+            self._background = canvas.copy_from_bbox(self.fig.bbox)
+        else:
+            canvas.restore_region(self._background)
+        for artist in self._animated:
+            self.fig.draw_artist(artist)
+
+    def png(self) -> bytes:
+        """The current picture as PNG bytes (fast compression)."""
+        self._blit()
+        width, height = self.fig.canvas.get_width_height()
+        image = PIL.Image.frombuffer("RGBA", (width, height), self.fig.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+        buffer = io.BytesIO()
+        image.save(buffer, format="png", compress_level=1)
+        return buffer.getvalue()
+
+    def refresh(self) -> None:
+        """Repaint the changed artists; if the figure is on screen, swap the new picture in."""
+        if self._image is None:
+            self._blit()
+        else:
+            self._image.value = self.png()
+
+    def image_widget(self):
+        """An ``ipywidgets.Image`` showing the figure (created on first use)."""
+        if self._image is None:
+            import ipywidgets as w
+
+            self._image = w.Image(value=self.png(), format="png")
+        return self._image
+
+    def _repr_png_(self) -> bytes:
+        return self.png()

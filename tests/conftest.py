@@ -1,0 +1,24 @@
+"""Shared fixtures: the book is built once per test session, warnings as errors."""
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "_build" / "html"
+
+
+@pytest.fixture(scope="session")
+def built_book() -> Path:
+    """Build the whole book (every page re-read) with -W -n --keep-going; return the HTML folder."""
+    jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    result = subprocess.run(
+        [str(jupyter_book), "build", str(ROOT), "-W", "-n", "--keep-going", "--all"],
+        capture_output=True, text=True, timeout=1800,
+    )
+    if result.returncode != 0:
+        problems = [line for line in (result.stdout + result.stderr).splitlines()
+                    if "WARNING" in line or "ERROR" in line or "Error" in line]
+        pytest.fail("book build failed:\n" + "\n".join(problems[-40:] or result.stdout.splitlines()[-40:]))
+    return HTML

@@ -1,0 +1,60 @@
+"""The book builds with warnings as errors, and the pages carry what they promise."""
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def toc_files() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries:
+            files.append(entry["file"])
+            walk(entry.get("sections", []))
+
+    for part in toc["parts"]:
+        walk(part["chapters"])
+    return files
+
+
+def test_every_page_in_the_toc_is_built(built_book):
+    for name in toc_files():
+        assert (built_book / f"{name}.html").is_file(), name
+
+
+def test_every_chapter_has_its_paired_notebook_next_in_the_toc():
+    files = toc_files()
+    for i, name in enumerate(files):
+        match = re.match(r"book/(\d+)-(.*)", name)
+        if match:
+            assert files[i + 1] == f"notebooks/{match[1]}-{match[2]}", name
+
+
+@pytest.mark.parametrize("page", ["book/01-why-temperature", "notebooks/01-why-temperature"])
+def test_chapter_pages_have_math_figures_with_alt_text_and_outputs(built_book, page):
+    html = (built_book / f"{page}.html").read_text()
+    assert 'class="math' in html, "no math on the page"
+    images = [tag for tag in re.findall(r"<img [^>]*>", html) if "_images/" in tag]  # content, not theme logos
+    assert images, "no figure on the page"
+    for tag in images:
+        alt = re.search(r'alt="([^"]*)"', tag)
+        assert alt and len(alt[1]) > 20, f"figure without real alt text: {tag[:120]}"
+    assert "cell_output" in html, "no executed output on the page"
+
+
+def test_chapter_page_has_numbered_equations_citations_and_gated_solutions(built_book):
+    html = (built_book / "book/01-why-temperature.html").read_text()
+    assert re.search(r'<span class="eqno">\(\d+\.?\d*\)', html), "no numbered equation"
+    assert "radford2023robust" in html or "Radford" in html, "no citation rendered"
+    assert "solution" in html and "dropdown" in html, "no gated solution"
+
+
+def test_bibliography_lists_cited_works(built_book):
+    html = (built_book / "book/references.html").read_text()
+    for author in ["Holtzman", "Radford", "Peeperkorn", "Renze"]:
+        assert author in html
