@@ -1,0 +1,117 @@
+"""Log-sum-exp as a smooth maximum: T * LSE(u / T) against max(u), as one logit moves.
+
+The logits are ``u = (x, others...)``: the first logit ``x`` runs along the
+horizontal axis and the others stay fixed. For every temperature ``T > 0``
+
+    max(u) <= T * LSE(u / T) <= max(u) + T * log(n),
+
+so the smooth curve lies between the hard maximum (a broken line with a kink
+where ``x`` ties the largest other logit) and the same line raised by
+``T log n``. The gap is largest at the tie and shrinks to 0 as ``T -> 0``.
+A log-scale slider moves ``T`` from 1e-2 to 1e2.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..softmax import logsumexp
+from ..style import OKABE_ITO
+from ._live import LiveFigure, new_figure
+
+
+def smooth_max(U, T: float, axis: int = -1):
+    """T * LSE(U / T) along ``axis``: the smooth maximum at temperature ``T``.
+
+    ``T = 0`` returns the hard maximum (the limit T -> 0+). ``T`` must be a
+    finite number >= 0.
+    """
+    T = float(T)
+    if not (math.isfinite(T) and T >= 0):
+        raise ValueError(f"smooth_max: T must be a finite number >= 0, got {T!r}")
+    U = np.asarray(U, dtype=float)
+    if T == 0:
+        return U.max(axis=axis)
+    return T * logsumexp(U / T, axis=axis)
+
+
+class SmoothMaxExplorer(LiveFigure):
+    """Curves of max(u), T * LSE(u / T) and max(u) + T log n against the free logit x."""
+
+    def __init__(self, others=(1.0, 0.0), x_range=(-3.0, 4.0), T=1.0, n_points=301, ylim=None):
+        self.others = np.atleast_1d(np.asarray(others, dtype=float))
+        if self.others.ndim != 1 or self.others.size == 0 or not np.isfinite(self.others).all():
+            raise ValueError(f"SmoothMaxExplorer: others must be a non-empty list of finite logits, got {others!r}")
+        x_lo, x_hi = (float(v) for v in x_range)
+        if not x_lo < x_hi:
+            raise ValueError(f"SmoothMaxExplorer: x_range must be increasing, got {x_range!r}")
+        self.n = self.others.size + 1
+        self.x = np.linspace(x_lo, x_hi, int(n_points))
+        # One row of logits per grid point: (x, others...).
+        self.U = np.column_stack([self.x, np.broadcast_to(self.others, (self.x.size, self.others.size))])
+        self.hard_max = self.U.max(axis=1)
+        self.tie = float(self.others.max())  # where x ties the largest other logit: the kink
+        self.u_tie = np.concatenate([[self.tie], self.others])
+        self.log_n = math.log(self.n)
+
+        fig, ax = new_figure(figsize=(7.0, 3.8))
+        super().__init__(
+            fig,
+            alt="Line plot against the free logit x: the hard maximum max(u), a broken line with a kink "
+            "where x ties the largest other logit; the smooth maximum T LSE(u/T) above it; the upper "
+            "bound max(u) + T log n dashed; and a vertical segment marking the largest gap, at the tie.",
+        )
+        self.ax = ax
+        ax.plot(self.x, self.hard_max, color=OKABE_ITO["black"], lw=1.5, label="max(u)")
+        (self.smooth_line,) = ax.plot(self.x, self.hard_max, color=OKABE_ITO["blue"], lw=2.4,
+                                      label="T·LSE(u/T)")
+        (self.bound_line,) = ax.plot(self.x, self.hard_max, color=OKABE_ITO["orange"], lw=1.6, ls="--",
+                                     label="max(u) + T log n")
+        (self.gap_line,) = ax.plot([self.tie, self.tie], [self.tie, self.tie], color=OKABE_ITO["vermillion"],
+                                   lw=2.4, solid_capstyle="butt", label="largest gap (at the tie)")
+        if ylim is None:
+            ylim = (min(self.hard_max.min(), self.tie) - 1.0, self.hard_max.max() + 2.0 * self.log_n)
+        ax.set_xlim(x_lo, x_hi)
+        ax.set_ylim(*ylim)
+        others_text = ", ".join(f"{v:g}" for v in self.others)
+        ax.set_xlabel(f"free logit x   (u = (x, {others_text}))")
+        ax.set_ylabel("value")
+        ax.legend(loc="upper left", fontsize=9)
+        self.set_animated([self.smooth_line, self.bound_line, self.gap_line, ax.title])
+        self.T = float(T)
+        self.update(T)
+
+    def curves(self, T: float):
+        """(smooth, bound) on the x grid at temperature ``T``: T LSE(u/T) and max(u) + T log n."""
+        return smooth_max(self.U, T, axis=1), self.hard_max + T * self.log_n
+
+    def update(self, T: float) -> None:
+        """Redraw the smooth maximum at temperature ``T``; the slider calls this on every tick."""
+        T = float(T)
+        if not (math.isfinite(T) and T > 0):
+            raise ValueError(f"SmoothMaxExplorer.update: T must be a finite number > 0, got {T!r}")
+        self.T = T
+        smooth, bound = self.curves(T)
+        self.smooth_line.set_ydata(smooth)
+        self.bound_line.set_ydata(bound)
+        top = float(smooth_max(self.u_tie, T))
+        self.gap_line.set_ydata([self.tie, top])
+        self.ax.set_title(f"T = {T:.3g}:  largest gap {top - self.tie:.3g}  ≤  T log n = {T * self.log_n:.3g}")
+        self.refresh()
+
+
+def smooth_max_explorer(others=(1.0, 0.0), x_range=(-3.0, 4.0), T=1.0):
+    """Show a :class:`SmoothMaxExplorer` under a log-scale temperature slider (1e-2 to 1e2).
+
+    Returns the explorer; its figure updates in place as the slider moves.
+    """
+    import ipywidgets as w
+    from IPython.display import display
+
+    explorer = SmoothMaxExplorer(others=others, x_range=x_range, T=T)
+    slider = w.FloatLogSlider(value=T, base=10, min=-2, max=2, step=0.01, description="T",
+                              readout_format=".3g")
+    slider.observe(lambda change: explorer.update(change["new"]), names="value")
+    display(w.VBox([slider, explorer.image_widget()]))
+    return explorer
