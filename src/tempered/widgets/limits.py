@@ -71,12 +71,13 @@ class LimitsExplorer(LiveFigure):
                     fontsize=9.5, framealpha=0.95)
 
         # Right: the entropy curve, its limits and the current point.
-        (self.entropy_curve,) = ax_h.semilogx([], [], color=OKABE_ITO["blue"], lw=2, label="$H(T)$")
+        ax_h.set_xscale("log")
+        ax_h.set_xlim(T_MIN, T_MAX)  # fixed before anything is plotted: no autoscaling on one point
+        (self.entropy_curve,) = ax_h.plot([], [], color=OKABE_ITO["blue"], lw=2, label="$H(T)$")
         self.log_k_line = ax_h.axhline(0.0, color=OKABE_ITO["vermillion"], ls="--", lw=1.5)
         self.log_m_line = ax_h.axhline(0.0, color=OKABE_ITO["green"], ls=":", lw=2)
         (self.marker,) = ax_h.plot([], [], "o", color=OKABE_ITO["orange"], ms=9, zorder=5)
         self.cursor = ax_h.axvline(T, color=OKABE_ITO["orange"], lw=1, alpha=0.7)
-        ax_h.set_xlim(T_MIN, T_MAX)
         ax_h.set_xlabel("temperature T (log scale)")
         ax_h.set_ylabel("entropy H (nats)")
         ax_h.set_title("H(T) rises from log k to log m", fontsize=12)

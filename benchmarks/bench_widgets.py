@@ -1,0 +1,42 @@
+"""Cost of one slider tick for each widget: the update callback, median of 50 ticks.
+
+A tick re-computes the distribution, moves the artists in place, repaints
+them over the cached background and encodes the PNG the front end shows.
+Budget: 25 ms per tick.
+"""
+import time
+
+import numpy as np
+
+from tempered.widgets import TemperatureExplorer
+
+TICKS = 50
+
+
+def median_tick_ms(update, values) -> float:
+    times = []
+    for value in values:
+        start = time.perf_counter()
+        update(value)
+        times.append(time.perf_counter() - start)
+    return 1e3 * float(np.median(times))
+
+
+def cases():
+    """(name, widget, update callback, tick values) for every widget in the course."""
+    logits = np.random.default_rng(0).normal(size=12) * 2
+    temperatures = np.logspace(-2, 2, TICKS)
+    explorer = TemperatureExplorer(logits)
+    yield "temperature explorer (ch. 1, 3)", explorer, explorer.update, temperatures
+
+
+def main() -> None:
+    print(f"{'widget':<40s} {'median ms/tick':>15s} {'budget':>7s}")
+    for name, widget, update, values in cases():
+        widget.image_widget()  # on screen: every tick encodes a PNG
+        update(values[0])
+        print(f"{name:<40s} {median_tick_ms(update, values):15.1f} {25:7d}")
+
+
+if __name__ == "__main__":
+    main()
