@@ -7,8 +7,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+WEB    := web/node_modules/.installed
 
-.PHONY: env book serve test bench notebooks clean
+.PHONY: env book serve test bench notebooks clean browser
 
 env: $(STAMP)
 
@@ -18,13 +19,26 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/pip install --disable-pip-version-check -q --no-deps -e .
 	touch $@
 
-book: $(STAMP)
+# MathJax, require.js and the widget manager, served by the book itself (npm, pinned by the lock file).
+$(WEB): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+book: $(STAMP) $(WEB)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
 serve: book
 	$(BIN)/python -m http.server --bind 127.0.0.1 --directory _build/html 8000
 
-test: $(STAMP)
+# Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
+	    echo "!!! LOUD: could not apt-get install chromium; the browser tests will be skipped"; \
+	  else echo "!!! LOUD: apt-get is unavailable; install chromium yourself or the browser tests will be skipped"; fi; }
+
+test: $(STAMP) $(WEB) browser
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

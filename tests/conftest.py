@@ -1,4 +1,5 @@
 """Shared fixtures: the book is built once per test session, warnings as errors."""
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,12 @@ HTML = ROOT / "_build" / "html"
 
 @pytest.fixture(scope="session")
 def built_book() -> Path:
-    """Build the whole book (every page re-read) with -W -n --keep-going; return the HTML folder."""
+    """Build the whole book (every page re-read) with -W -n --keep-going; return the HTML folder.
+
+    The execution cache is cleared first: it is keyed on notebook code only, so a
+    change in the package would otherwise leave stale outputs in the book.
+    """
+    shutil.rmtree(ROOT / "_build" / ".jupyter_cache", ignore_errors=True)
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
     result = subprocess.run(
         [str(jupyter_book), "build", str(ROOT), "-W", "-n", "--keep-going", "--all"],

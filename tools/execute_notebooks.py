@@ -6,7 +6,8 @@ outputs stored in the notebook, so after editing a notebook run:
     .venv/bin/python tools/execute_notebooks.py notebooks/03-temperature.ipynb
 
 With no argument every notebook under notebooks/ is executed. Each runs in its
-own folder, with widget state stored so the built book can show widgets.
+own folder. Widget state is not stored: a live kernel recreates the widgets,
+and the built book shows their static twins (see tempered.widgets.static).
 """
 from __future__ import annotations
 
@@ -23,9 +24,10 @@ ROOT = Path(__file__).resolve().parents[1]
 def execute(path: Path) -> float:
     """Run one notebook top to bottom, write it back, and return the seconds it took."""
     nb = nbformat.read(path, as_version=4)
+    nb.metadata.pop("widgets", None)
     start = time.perf_counter()
     NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}},
-                   store_widget_state=True).execute()
+                   store_widget_state=False).execute()
     seconds = time.perf_counter() - start
     nbformat.write(nb, path)
     return seconds

@@ -120,16 +120,17 @@ def thermodynamics(energies, T) -> Thermodynamics:
 def rugged_landscape(n_states: int = 200, seed: int = 0) -> np.ndarray:
     """A reproducible 1-D energy landscape: two wells, a barrier and random ripples.
 
-    E(x) on x in [-1, 1] is a double well 8 (x^2 - 0.36)^2 / 0.36^2 / 2 tilted
-    so that the right well is lower, plus ripples of amplitude about 1 from a
-    seeded random sum of sines. The minimum energy is shifted to 0.
+    On x = linspace(-1, 1, n_states): a double well 2.5 ((x^2 - 0.36) / 0.36)^2
+    (minima at x = -0.6 and 0.6, barrier 2.5 high at 0), tilted by -0.8 x so
+    that the right well is lower, plus ripples: 0.5 times the mean of four
+    sines with seeded random frequencies and phases. Shifted so min E = 0.
     """
     if isinstance(n_states, bool) or not isinstance(n_states, numbers.Integral) or n_states < 2:
         raise ValueError(f"rugged_landscape: n_states must be an int >= 2, got {n_states!r}")
     rng = np.random.default_rng(seed)
     x = np.linspace(-1.0, 1.0, n_states)
-    E = 4.0 * ((x**2 - 0.36) / 0.36) ** 2 - 1.0 * x
-    freqs = rng.uniform(6.0, 20.0, size=4)
+    E = 2.5 * ((x**2 - 0.36) / 0.36) ** 2 - 0.8 * x
+    freqs = rng.uniform(10.0, 30.0, size=4)
     phases = rng.uniform(0.0, 2 * np.pi, size=4)
-    E += 0.5 * np.sin(np.pi * freqs[:, None] * x[None, :] + phases[:, None]).sum(axis=0) / 2.0
+    E += 0.5 * np.sin(np.pi * freqs[:, None] * x[None, :] + phases[:, None]).mean(axis=0)
     return E - E.min()

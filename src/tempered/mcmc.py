@@ -40,10 +40,11 @@ def _check_count(value, func: str, name: str, minimum: int = 1) -> int:
 
 # --- proposals on a grid ------------------------------------------------------------------------
 
-def grid_neighbours(shape, periodic: bool = False) -> np.ndarray:
-    """Table of the 2*d nearest neighbours of each cell of a d-dimensional grid, flattened (C order).
+def grid_neighbours(shape, periodic: bool = False, reach: int = 1) -> np.ndarray:
+    """Table of the neighbours of each cell of a d-dimensional grid, flattened (C order).
 
-    Row i lists the states one step left/right along each axis. Off the edge
+    Row i lists the 2 * reach * d states 1 .. reach steps left and right of
+    cell i along each axis. Off the edge
     of a non-periodic grid the "neighbour" is the cell itself, so every state
     has the same number of entries and proposing a uniformly random entry is
     a symmetric proposal: q(i -> j) = q(j -> i).
@@ -51,14 +52,15 @@ def grid_neighbours(shape, periodic: bool = False) -> np.ndarray:
     shape = (shape,) if isinstance(shape, numbers.Integral) else tuple(shape)
     if not shape or any(isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 1 for s in shape):
         raise ValueError(f"grid_neighbours: shape must be positive ints, got {shape!r}")
+    reach = _check_count(reach, "grid_neighbours", "reach")
     index = np.arange(math.prod(shape)).reshape(shape)
     columns = []
     for axis, size in enumerate(shape):
-        for step in (-1, 1):
+        for step in [s for s in range(-reach, reach + 1) if s]:
             shifted = np.roll(index, -step, axis=axis)  # shifted[..., k, ...] = index[..., k + step, ...]
             if not periodic:
                 edge = [slice(None)] * len(shape)
-                edge[axis] = 0 if step == -1 else size - 1
+                edge[axis] = slice(0, -step) if step < 0 else slice(size - step, None)
                 shifted[tuple(edge)] = index[tuple(edge)]
             columns.append(shifted.ravel())
     return np.stack(columns, axis=1)

@@ -26,6 +26,8 @@ def test_update_moves_the_same_artists_to_the_right_values():
     assert x[0] == pytest.approx(0.05) and y[0] == pytest.approx(entropy(p))
     assert cursor.get_xdata()[0] == pytest.approx(0.05)
     assert explorer.ax_p.get_title() == f"T = 0.05:  H(T) = {entropy(p):.3f} nats"
+    explorer.update(1000.0)
+    assert explorer.ax_p.get_title().startswith("T = 1000:")
     assert bytes(image.value) != first and bytes(image.value).startswith(b"\x89PNG")
 
 

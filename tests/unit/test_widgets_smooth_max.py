@@ -59,3 +59,21 @@ def test_smooth_max_limits_and_bad_temperatures():
         SmoothMaxExplorer(others=[])
     with pytest.raises(ValueError, match="x_range"):
         SmoothMaxExplorer(x_range=(1.0, -1.0))
+
+
+def test_axis_grows_for_large_T_and_returns_for_small_T():
+    explorer = SmoothMaxExplorer(others=(1.0, 0.0), x_range=(-3.0, 4.0))
+    base = explorer.ax.get_ylim()
+    line = explorer.smooth_line
+    explorer.update(100.0)
+    _, bound = explorer.curves(100.0)
+    assert explorer.ax.get_ylim()[1] >= bound.max()  # the whole bound is on screen
+    assert explorer.smooth_line is line and explorer.ax.get_ylim()[0] == base[0]
+    explorer.update(1.0)
+    assert explorer.ax.get_ylim() == base
+
+
+def test_fixed_ylim_is_kept():
+    explorer = SmoothMaxExplorer(ylim=(0.0, 5.0))
+    explorer.update(50.0)
+    assert explorer.ax.get_ylim() == (0.0, 5.0)

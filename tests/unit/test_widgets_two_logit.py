@@ -41,7 +41,7 @@ def test_update_moves_the_same_artists_to_the_right_values():
         np.testing.assert_allclose(explorer.curve.get_ydata(), [logistic(x / T) for x in explorer.d_grid],
                                    rtol=1e-12, atol=1e-15)
         assert explorer.bar_labels[0].get_text() == f"{p1:.3f}"
-        assert f"T = {T:.3g}" in explorer.ax_curve.get_title()
+        assert explorer.bar_labels[1].get_text() == f"{logistic(-d / T):.3f}"
     assert bytes(image.value) != first and bytes(image.value).startswith(b"\x89PNG")
 
 
@@ -72,3 +72,15 @@ def test_a_tick_is_fast_enough_to_feel_live():
         explorer.update(d=-8 + 16 * k / 49, T=T)
         times.append(time.perf_counter() - start)
     assert np.median(times) < 0.25
+
+
+def test_the_built_book_gets_the_static_twin(monkeypatch):
+    from tempered.widgets import two_logit
+    from tempered.widgets.static import STATIC_ENV
+
+    shown = []
+    monkeypatch.setenv(STATIC_ENV, "1")
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    assert two_logit.two_logit_explorer(d=1.5, T=0.5, d_max=6.0) is None
+    html = shown[0]._repr_html_()
+    assert 'data-kind="two-logit"' in html and "&quot;d&quot;: 1.5" in html and "&quot;xmin&quot;: -6.0" in html

@@ -33,6 +33,11 @@ def _reference_segments(heights, half_width=0.38):
     return x, y
 
 
+def _format_T(T: float) -> str:
+    """Three significant digits without an exponent: 0.00123, 0.5, 12.3, 1000."""
+    return np.format_float_positional(T, precision=3, unique=False, fractional=False, trim="-")
+
+
 class LimitsExplorer(LiveFigure):
     """Bars of p(T) between the T -> 0 and T -> inf limits, and H(T) between log k and log m."""
 
@@ -49,7 +54,7 @@ class LimitsExplorer(LiveFigure):
         self.curve_T = np.logspace(np.log10(T_MIN), np.log10(T_MAX), n_curve)
         self.masked = ~np.isfinite(self.base_logits)
 
-        fig, (ax_p, ax_h) = new_figure(figsize=(9.4, 3.6), ncols=2, width_ratios=[1.35, 1])
+        fig, (ax_p, ax_h) = new_figure(figsize=(9.4, 3.6), dpi=80, ncols=2, width_ratios=[1.35, 1])
         super().__init__(fig, alt="Bars of token probabilities at temperature T with the T to 0 and "
                                   "T to infinity limits marked, and the entropy H(T) between log k and log m")
         self.ax_p, self.ax_h = ax_p, ax_h
@@ -133,7 +138,7 @@ class LimitsExplorer(LiveFigure):
         self.H = H
         self.marker.set_data([self.T], [H])
         self.cursor.set_xdata([self.T, self.T])
-        self.ax_p.set_title(f"T = {self.T:.3g}:  H(T) = {H:.3f} nats")
+        self.ax_p.set_title(f"T = {_format_T(self.T)}:  H(T) = {H:.3f} nats")
         self.refresh()
 
     def set_tie_broken(self, broken: bool) -> None:

@@ -8,7 +8,9 @@ horizontal axis and the others stay fixed. For every temperature ``T > 0``
 so the smooth curve lies between the hard maximum (a broken line with a kink
 where ``x`` ties the largest other logit) and the same line raised by
 ``T log n``. The gap is largest at the tie and shrinks to 0 as ``T -> 0``.
-A log-scale slider moves ``T`` from 1e-2 to 1e2.
+A log-scale slider moves ``T`` from 1e-2 to 1e2; when the curves outgrow the
+plot, the vertical axis grows in round steps (the only ticks that redraw
+everything), and shrinks back when ``T`` comes down.
 """
 from __future__ import annotations
 
@@ -19,6 +21,15 @@ import numpy as np
 from ..softmax import logsumexp
 from ..style import OKABE_ITO
 from ._live import LiveFigure, new_figure
+
+
+def _round_up(span: float) -> float:
+    """The smallest of 1, 1.5, 2, 3, 5, 7.5 times a power of ten that is >= ``span`` (> 0)."""
+    power = 10.0 ** math.floor(math.log10(span))
+    for step in (1.0, 1.5, 2.0, 3.0, 5.0, 7.5, 10.0):
+        if step * power >= span * (1 - 1e-12):
+            return step * power
+    return 10.0 * power
 
 
 def smooth_max(U, T: float, axis: int = -1):
@@ -55,7 +66,7 @@ class SmoothMaxExplorer(LiveFigure):
         self.u_tie = np.concatenate([[self.tie], self.others])
         self.log_n = math.log(self.n)
 
-        fig, ax = new_figure(figsize=(7.0, 3.8))
+        fig, ax = new_figure(figsize=(7.6, 3.5))
         super().__init__(
             fig,
             alt="Line plot against the free logit x: the hard maximum max(u), a broken line with a kink "
@@ -70,17 +81,30 @@ class SmoothMaxExplorer(LiveFigure):
                                      label="max(u) + T log n")
         (self.gap_line,) = ax.plot([self.tie, self.tie], [self.tie, self.tie], color=OKABE_ITO["vermillion"],
                                    lw=2.4, solid_capstyle="butt", label="largest gap (at the tie)")
+        # The vertical axis starts at a fixed floor and, unless ``ylim`` is given, grows in
+        # round steps when the bound max(u) + T log n leaves the top (a rare full redraw).
+        self.auto_ylim = ylim is None
         if ylim is None:
-            ylim = (min(self.hard_max.min(), self.tie) - 1.0, self.hard_max.max() + 2.0 * self.log_n)
+            floor = self.hard_max.min() - 1.0
+            ylim = (floor, floor + _round_up(self.hard_max.max() + 2.0 * self.log_n - floor))
+        self.base_ylim = tuple(float(v) for v in ylim)
         ax.set_xlim(x_lo, x_hi)
-        ax.set_ylim(*ylim)
+        ax.set_ylim(*self.base_ylim)
         others_text = ", ".join(f"{v:g}" for v in self.others)
         ax.set_xlabel(f"free logit x   (u = (x, {others_text}))")
         ax.set_ylabel("value")
-        ax.legend(loc="upper left", fontsize=9)
+        fig.legend(loc="outside right upper", fontsize=9)
         self.set_animated([self.smooth_line, self.bound_line, self.gap_line, ax.title])
         self.T = float(T)
         self.update(T)
+
+    def _fit_ylim(self, top_needed: float) -> None:
+        """Raise (or lower back) the top of the axis in round steps; redraw the background only then."""
+        floor, base_top = self.base_ylim
+        top = max(base_top, floor + _round_up(1.05 * (top_needed - floor)))
+        if top != self.ax.get_ylim()[1]:
+            self.ax.set_ylim(floor, top)
+            self.invalidate()
 
     def curves(self, T: float):
         """(smooth, bound) on the x grid at temperature ``T``: T LSE(u/T) and max(u) + T log n."""
@@ -93,11 +117,13 @@ class SmoothMaxExplorer(LiveFigure):
             raise ValueError(f"SmoothMaxExplorer.update: T must be a finite number > 0, got {T!r}")
         self.T = T
         smooth, bound = self.curves(T)
+        if self.auto_ylim:
+            self._fit_ylim(float(bound.max()))
         self.smooth_line.set_ydata(smooth)
         self.bound_line.set_ydata(bound)
         top = float(smooth_max(self.u_tie, T))
         self.gap_line.set_ydata([self.tie, top])
-        self.ax.set_title(f"T = {T:.3g}:  largest gap {top - self.tie:.3g}  ≤  T log n = {T * self.log_n:.3g}")
+        self.ax.set_title(f"T = {T:.3g}:  largest gap {top - self.tie:.4g}  ≤  T log n = {T * self.log_n:.4g}")
         self.refresh()
 
 

@@ -9,7 +9,10 @@ import numpy as np
 
 from ..softmax import entropy, tempered_softmax
 from ..style import OKABE_ITO
+from IPython.display import display
+
 from ._live import LiveFigure, new_figure
+from .static import StaticWidget, in_static_book, json_logits
 
 
 class TemperatureExplorer(LiveFigure):
@@ -61,9 +64,14 @@ def temperature_explorer(logits, labels=None, T=1.0):
     """Show a :class:`TemperatureExplorer` with a log-scale T slider and a log-axis toggle.
 
     Returns the explorer; its figure updates in place as the controls move.
+    In the built book it shows the static twin instead (see ``widgets.static``).
     """
+    if in_static_book():
+        labels = list(labels) if labels is not None else [str(i) for i in range(len(logits))]
+        display(StaticWidget("bars", {"logits": json_logits(logits), "labels": labels, "T": T},
+                             alt="Bar chart of the token probabilities at the temperature set by the slider"))
+        return None
     import ipywidgets as w
-    from IPython.display import display
 
     explorer = TemperatureExplorer(logits, labels, T)
     slider = w.FloatLogSlider(value=T, base=10, min=-2, max=2, step=0.01, description="T",

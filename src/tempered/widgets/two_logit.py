@@ -27,11 +27,11 @@ def sigmoid(x):
 class TwoLogitExplorer(LiveFigure):
     """Curve of sigmoid(d / T) against d, a marker at the current d, and the two bars p1, p2."""
 
-    def __init__(self, d=1.0, T=1.0, d_max=8.0, n_points=401):
+    def __init__(self, d=1.0, T=1.0, d_max=8.0, n_points=241):
         if not d_max > 0:
             raise ValueError(f"TwoLogitExplorer: d_max must be > 0, got {d_max!r}")
         fig, (ax_curve, ax_bars) = new_figure(
-            figsize=(8.0, 3.6), ncols=2, gridspec_kw={"width_ratios": [2.2, 1.0]}
+            figsize=(7.6, 3.4), ncols=2, gridspec_kw={"width_ratios": [2.2, 1.0]}
         )
         super().__init__(
             fig,
@@ -63,7 +63,8 @@ class TwoLogitExplorer(LiveFigure):
         ax_bars.set_ylabel("probability")
         self.bar_labels = [ax_bars.text(x, 0.5, "", ha="center", va="bottom", fontsize=10) for x in (0, 1)]
 
-        self.set_animated([self.curve, self.marker, *self.bars, *self.bar_labels, ax_curve.title])
+        # No changing title: the sliders show T and d, and every extra glyph costs time per tick.
+        self.set_animated([self.curve, self.marker, *self.bars, *self.bar_labels])
         self.d = float(d)
         self.T = float(T)
         self.update(d=d, T=T)
@@ -88,8 +89,6 @@ class TwoLogitExplorer(LiveFigure):
             bar.set_height(height)
             label.set_y(height + 0.01)
             label.set_text(f"{height:.3f}")
-        self.ax_curve.set_title(f"T = {self.T:.3g},  d = {self.d:.2f}:  p₁ = σ(d/T) = {p1:.3f}",
-                                fontsize=11)
         self.refresh()
 
 
@@ -97,9 +96,18 @@ def two_logit_explorer(d=1.0, T=1.0, d_max=8.0):
     """Show a :class:`TwoLogitExplorer` with a slider for d = u1 - u2 and a log-scale T slider.
 
     Returns the explorer; its figure updates in place as the sliders move.
+    In the built book it shows the static twin instead (see ``widgets.static``) and returns None.
     """
-    import ipywidgets as w
     from IPython.display import display
+
+    from .static import StaticWidget, in_static_book
+
+    if in_static_book():
+        spec = {"xmin": -float(d_max), "xmax": float(d_max), "ymin": 0.0, "ymax": 1.0, "T": float(T), "d": float(d)}
+        display(StaticWidget("two-logit", spec, alt="The curve p1 = sigmoid(d / T) against the logit difference d "
+                             "at the temperature set by the slider, the T = 1 curve dashed, and a marker at the chosen d"))
+        return None
+    import ipywidgets as w
 
     explorer = TwoLogitExplorer(d=d, T=T, d_max=d_max)
     d_slider = w.FloatSlider(value=d, min=-d_max, max=d_max, step=0.05, description="d = u₁ − u₂",

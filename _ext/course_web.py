@@ -1,0 +1,78 @@
+"""Local Sphinx extension: make the built book self-contained.
+
+- Sets ``TEMPERED_STATIC_BOOK=1`` so that notebook kernels started by the build
+  show the static twins of the widgets (see ``tempered.widgets.static``).
+- After the build, copies MathJax, require.js and the Jupyter widget manager
+  from ``web/node_modules`` (installed by ``npm ci`` in ``make book``) into
+  ``<html>/vendor``, where ``_config.yml`` points ``mathjax_path`` and
+  ``nb_ipywidgets_js``; nothing is fetched from a CDN by the reader.
+- Writes ``<html>/downloads/temperature-notebooks.zip`` with every notebook.
+- Drops repeated identical <script> entries from pages.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NODE_MODULES = ROOT / "web" / "node_modules"
+
+# (source under node_modules, destination under vendor/); MathJax without its speech engine.
+VENDOR = [
+    ("mathjax/es5/tex-chtml.js", "mathjax/tex-chtml.js"),
+    ("mathjax/es5/input/tex/extensions", "mathjax/input/tex/extensions"),
+    ("mathjax/es5/output/chtml/fonts/woff-v2", "mathjax/output/chtml/fonts/woff-v2"),
+    ("mathjax/es5/ui", "mathjax/ui"),
+    ("mathjax/es5/a11y", "mathjax/a11y"),
+    ("mathjax/es5/adaptors", "mathjax/adaptors"),
+    ("requirejs/require.js", "require.js"),
+    ("@jupyter-widgets/html-manager/dist", "html-manager"),
+]
+
+
+def _static_kernels(app, config):
+    os.environ["TEMPERED_STATIC_BOOK"] = "1"
+
+
+def _copy_assets(app, exception):
+    if exception is not None or app.builder.format != "html":
+        return
+    outdir = Path(app.outdir)
+    missing = [src for src, _ in VENDOR if not (NODE_MODULES / src).exists()]
+    if missing:
+        raise RuntimeError(f"web assets missing ({', '.join(missing)}): run `npm ci --prefix web` "
+                           "(make book does it) so the book can serve MathJax and widgets itself")
+    for src, dest in VENDOR:
+        source, target = NODE_MODULES / src, outdir / "vendor" / dest
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            shutil.copytree(source, target, dirs_exist_ok=True)
+        else:
+            shutil.copy2(source, target)
+    downloads = outdir / "downloads"
+    downloads.mkdir(exist_ok=True)
+    with zipfile.ZipFile(downloads / "temperature-notebooks.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
+            archive.write(notebook, f"temperature-notebooks/{notebook.name}")
+        archive.write(ROOT / "requirements.txt", "temperature-notebooks/requirements.txt")
+
+
+def _drop_repeated_scripts(app, pagename, templatename, context, doctree):
+    """Keep the first of identical <script> entries (some extensions add theirs twice, whatever the priority)."""
+    seen, unique = set(), []
+    for script in context.get("script_files", []):
+        attributes = getattr(script, "attributes", None) or {}
+        key = (str(getattr(script, "filename", script) or ""), attributes.get("body", ""))  # None and "" alike
+        if key not in seen:
+            seen.add(key)
+            unique.append(script)
+    context["script_files"] = unique
+
+
+def setup(app):
+    app.connect("config-inited", _static_kernels)
+    app.connect("html-page-context", _drop_repeated_scripts)
+    app.connect("build-finished", _copy_assets)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,235 @@
+/* Static twins of the course's widgets: explorable in the built book, no kernel, no CDN.
+ *
+ * A page holds <div class="tempered-widget" data-kind="..." data-spec="{json}">; this
+ * script finds each one and draws an SVG figure with its controls. Tempering is exact
+ * and cheap, so the browser re-computes softmax(u / T) from the logits embedded at
+ * build time. Kinds: "bars" (a distribution at temperature T), "two-logit",
+ * "smooth-max". Every control updates the existing SVG elements in place.
+ */
+(function () {
+  "use strict";
+  var SVG = "http://www.w3.org/2000/svg";
+  var W = 640, H = 300, M = { left: 62, right: 16, top: 14, bottom: 70 };
+  var COLORS = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9"];
+
+  function el(name, attrs, parent) {
+    var node = document.createElementNS(SVG, name);
+    for (var key in attrs) node.setAttribute(key, attrs[key]);
+    if (parent) parent.appendChild(node);
+    return node;
+  }
+  function html(name, attrs, parent, text) {
+    var node = document.createElement(name);
+    for (var key in attrs) node.setAttribute(key, attrs[key]);
+    if (text !== undefined) node.textContent = text;
+    if (parent) parent.appendChild(node);
+    return node;
+  }
+  function fmt(x) { return Math.abs(x) >= 1e4 || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential(2) : x.toPrecision(3); }
+
+  /* softmax(u / T) with masked entries (null = -inf) at probability 0; subtracts the max. */
+  function temper(logits, T) {
+    var max = -Infinity;
+    logits.forEach(function (u) { if (u !== null && u > max) max = u; });
+    var w = logits.map(function (u) { return u === null ? 0 : Math.exp((u - max) / T); });
+    var total = w.reduce(function (a, b) { return a + b; }, 0);
+    return w.map(function (x) { return x / total; });
+  }
+  function entropy(p) {
+    return p.reduce(function (h, x) { return x > 0 ? h - x * Math.log(x) : h; }, 0);
+  }
+  function logSumExp(u) {
+    var max = Math.max.apply(null, u);
+    return max + Math.log(u.reduce(function (s, x) { return s + Math.exp(x - max); }, 0));
+  }
+
+  /* Axes: a scale maps data to pixels; ticks are redrawn only when the scale changes. */
+  function makeAxes(svg, xLabel, yLabel) {
+    var ax = { svg: svg, ticks: el("g", { "class": "tw-ticks" }, svg) };
+    el("line", { x1: M.left, y1: H - M.bottom, x2: W - M.right, y2: H - M.bottom, "class": "tw-axis" }, svg);
+    el("line", { x1: M.left, y1: M.top, x2: M.left, y2: H - M.bottom, "class": "tw-axis" }, svg);
+    el("text", { x: (M.left + W - M.right) / 2, y: H - 8, "class": "tw-label", "text-anchor": "middle" }, svg).textContent = xLabel;
+    el("text", { x: 16, y: (M.top + H - M.bottom) / 2, "class": "tw-label", "text-anchor": "middle",
+      transform: "rotate(-90 16 " + (M.top + H - M.bottom) / 2 + ")" }, svg).textContent = yLabel;
+    return ax;
+  }
+  function yScale(lo, hi, log) {
+    var a = log ? Math.log10(lo) : lo, b = log ? Math.log10(hi) : hi;
+    return function (y) {
+      var v = log ? Math.log10(Math.max(y, lo)) : y;
+      return H - M.bottom - (v - a) / (b - a) * (H - M.top - M.bottom);
+    };
+  }
+  function drawYTicks(ax, values, scale, label) {
+    while (ax.ticks.firstChild) ax.ticks.removeChild(ax.ticks.firstChild);
+    values.forEach(function (v) {
+      var y = scale(v);
+      el("line", { x1: M.left, x2: W - M.right, y1: y, y2: y, "class": "tw-grid" }, ax.ticks);
+      el("text", { x: M.left - 6, y: y + 4, "class": "tw-tick", "text-anchor": "end" }, ax.ticks).textContent = label(v);
+    });
+  }
+
+  function logSlider(parent, name, spec) {
+    var row = html("label", { "class": "tw-control" }, parent);
+    html("span", {}, row, name + " ");
+    var input = html("input", { type: "range", min: 0, max: 1000, step: 1, "aria-label": spec.aria || name }, row);
+    var out = html("output", {}, row);
+    var a = Math.log10(spec.min), b = Math.log10(spec.max);
+    input.value = Math.round((Math.log10(spec.value) - a) / (b - a) * 1000);
+    return { input: input, out: out, get: function () { return Math.pow(10, a + (b - a) * input.value / 1000); } };
+  }
+  function linSlider(parent, name, spec) {
+    var row = html("label", { "class": "tw-control" }, parent);
+    html("span", {}, row, name + " ");
+    var input = html("input", { type: "range", min: spec.min, max: spec.max, step: spec.step || 0.01, "aria-label": name }, row);
+    input.value = spec.value;
+    var out = html("output", {}, row);
+    return { input: input, out: out, get: function () { return parseFloat(input.value); } };
+  }
+
+  /* A distribution at temperature T, optionally with the T -> 0 and T -> inf limits marked. */
+  function bars(root, spec) {
+    var n = spec.logits.length;
+    var title = html("div", { "class": "tw-title" }, root);
+    var svg = el("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": spec.alt || "bar chart" }, root);
+    var ax = makeAxes(svg, spec.xlabel || "token", spec.ylabel || "probability");
+    var slot = (W - M.left - M.right) / n;
+    var rects = [], zeroDots = [], infDots = [];
+    var finite = spec.logits.filter(function (u) { return u !== null; }).length;
+    var max = Math.max.apply(null, spec.logits.filter(function (u) { return u !== null; }));
+    var ties = spec.logits.filter(function (u) { return u === max; }).length;
+    spec.logits.forEach(function (u, i) {
+      var x = M.left + i * slot;
+      rects.push(el("rect", { x: x + slot * 0.15, width: slot * 0.7, y: H - M.bottom, height: 0, fill: COLORS[0] }, svg));
+      var t = el("text", { "class": "tw-tick", "text-anchor": "end",
+        transform: "translate(" + (x + slot / 2) + "," + (H - M.bottom + 12) + ") rotate(-40)" }, svg);
+      t.textContent = spec.labels ? spec.labels[i] : String(i);
+      if (spec.limits) {
+        zeroDots.push(el("circle", { cx: x + slot / 2, r: 4.5, fill: COLORS[3], "class": "tw-ref" }, svg));
+        infDots.push(el("rect", { x: x + slot * 0.1, width: slot * 0.8, height: 2.5, fill: COLORS[2], "class": "tw-ref" }, svg));
+      }
+    });
+    if (spec.limits) {
+      var legend = html("div", { "class": "tw-legend" }, root);
+      html("span", { style: "color:" + COLORS[3] }, legend, "● T → 0 limit (uniform over the " + ties + " maximal logits)   ");
+      html("span", { style: "color:" + COLORS[2] }, legend, "▬ T → ∞ limit (uniform over the " + finite + " unmasked tokens)");
+    }
+    var controls = html("div", { "class": "tw-controls" }, root);
+    var slider = logSlider(controls, "T", { min: spec.tmin || 0.01, max: spec.tmax || 100, value: spec.T || 1, aria: "temperature" });
+    var log = false, scale;
+    var toggle = html("button", { type: "button", "class": "tw-button", "aria-pressed": "false" }, controls, "log y axis");
+    function setScale() {
+      scale = log ? yScale(1e-6, 1.5, true) : yScale(0, 1.02, false);
+      drawYTicks(ax, log ? [1e-6, 1e-4, 1e-2, 1] : [0, 0.2, 0.4, 0.6, 0.8, 1.0], scale,
+        function (v) { return log ? "1e" + Math.round(Math.log10(v)) : v.toFixed(1); });
+      spec.logits.forEach(function (u, i) {
+        if (!spec.limits) return;
+        zeroDots[i].setAttribute("cy", scale(u === max ? 1 / ties : (log ? 1e-6 : 0)));
+        zeroDots[i].setAttribute("visibility", u === max || !log ? "visible" : "hidden");
+        infDots[i].setAttribute("y", scale(u === null ? (log ? 1e-6 : 0) : 1 / finite) - 1);
+      });
+    }
+    function update() {
+      var T = slider.get(), p = temper(spec.logits, T), h = entropy(p);
+      p.forEach(function (q, i) {
+        var y = scale(q);
+        rects[i].setAttribute("y", Math.min(y, H - M.bottom));
+        rects[i].setAttribute("height", Math.max(0, H - M.bottom - y));
+      });
+      slider.out.textContent = fmt(T);
+      title.textContent = "T = " + fmt(T) + ":  entropy H = " + h.toFixed(3) + " nats (max " + Math.log(finite).toFixed(3) + ")";
+      root.setAttribute("data-state", p.map(function (q) { return q.toFixed(6); }).join(","));
+    }
+    toggle.addEventListener("click", function () {
+      log = !log; toggle.setAttribute("aria-pressed", String(log)); setScale(); update();
+    });
+    slider.input.addEventListener("input", update);
+    setScale(); update();
+  }
+
+  /* A curve y = f(x; params) with a marker, for the two-logit and smooth-max widgets. */
+  function curve(root, spec, model) {
+    var title = html("div", { "class": "tw-title" }, root);
+    var svg = el("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": spec.alt || "line chart" }, root);
+    var ax = makeAxes(svg, model.xlabel, model.ylabel);
+    var xs = [], steps = 200;
+    for (var k = 0; k <= steps; k++) xs.push(spec.xmin + (spec.xmax - spec.xmin) * k / steps);
+    var sx = function (x) { return M.left + (x - spec.xmin) / (spec.xmax - spec.xmin) * (W - M.left - M.right); };
+    var sy = yScale(spec.ymin, spec.ymax, false);
+    var ticks = [];
+    for (var t = 0; t <= 4; t++) ticks.push(spec.ymin + (spec.ymax - spec.ymin) * t / 4);
+    drawYTicks(ax, ticks, sy, function (v) { return v.toFixed(2); });
+    [spec.xmin, (spec.xmin + spec.xmax) / 2, spec.xmax].forEach(function (x) {
+      el("text", { x: sx(x), y: H - M.bottom + 16, "class": "tw-tick", "text-anchor": "middle" }, svg).textContent = fmt(x);
+    });
+    var paths = model.series.map(function (s, i) {
+      return el("path", { fill: "none", stroke: COLORS[i], "stroke-width": 2.5, "stroke-dasharray": s.dash || "" }, svg);
+    });
+    var marker = el("circle", { r: 6, fill: COLORS[3] }, svg);
+    var legend = html("div", { "class": "tw-legend" }, root);
+    model.series.forEach(function (s, i) { html("span", { style: "color:" + COLORS[i] }, legend, "━ " + s.name + "   "); });
+    var controls = html("div", { "class": "tw-controls" }, root);
+    var sliders = model.sliders(controls);
+    function update() {
+      var params = {};
+      for (var key in sliders) { params[key] = sliders[key].get(); sliders[key].out.textContent = fmt(params[key]); }
+      model.series.forEach(function (s, i) {
+        paths[i].setAttribute("d", xs.map(function (x, j) {
+          var y = Math.min(Math.max(s.f(x, params), spec.ymin - 1), spec.ymax + 1);
+          return (j ? "L" : "M") + sx(x).toFixed(1) + "," + sy(y).toFixed(1);
+        }).join(""));
+      });
+      var mx = model.markerX(params);
+      marker.setAttribute("cx", sx(mx));
+      marker.setAttribute("cy", sy(model.series[0].f(mx, params)));
+      title.textContent = model.title(params);
+      root.setAttribute("data-state", model.title(params));
+    }
+    for (var key in sliders) sliders[key].input.addEventListener("input", update);
+    update();
+  }
+
+  var KINDS = {
+    bars: bars,
+    "two-logit": function (root, spec) {
+      var sigma = function (z) { return 1 / (1 + Math.exp(-z)); };
+      curve(root, spec, {
+        xlabel: "logit difference d = u₁ − u₂", ylabel: "p₁ = σ(d / T)",
+        series: [{ name: "p₁ at the chosen T", f: function (d, q) { return sigma(d / q.T); } },
+                 { name: "T = 1 (the model)", f: function (d) { return sigma(d); }, dash: "6 4" }],
+        sliders: function (c) {
+          return { T: logSlider(c, "T", { min: 0.01, max: 100, value: spec.T || 1, aria: "temperature" }),
+                   d: linSlider(c, "d", { min: spec.xmin, max: spec.xmax, value: spec.d || 1 }) };
+        },
+        markerX: function (q) { return q.d; },
+        title: function (q) { var p = sigma(q.d / q.T); return "d = " + fmt(q.d) + ", T = " + fmt(q.T) + ":  p₁ = " + p.toFixed(4) + ",  p₂ = " + (1 - p).toFixed(4); },
+      });
+    },
+    "smooth-max": function (root, spec) {
+      var others = spec.others;
+      var lse = function (x, q) { var u = [x].concat(others); return q.T * logSumExp(u.map(function (v) { return v / q.T; })); };
+      var top = function (x) { return Math.max.apply(null, [x].concat(others)); };
+      curve(root, spec, {
+        xlabel: "the varied logit x", ylabel: "value",
+        series: [{ name: "T · LSE(u / T)", f: lse },
+                 { name: "max(u)", f: top, dash: "6 4" },
+                 { name: "max(u) + T log n", f: function (x, q) { return top(x) + q.T * Math.log(others.length + 1); }, dash: "2 3" }],
+        sliders: function (c) { return { T: logSlider(c, "T", { min: 0.01, max: 100, value: spec.T || 1, aria: "temperature" }) }; },
+        markerX: function () { return spec.x === undefined ? 0 : spec.x; },
+        title: function (q) { var x = spec.x === undefined ? 0 : spec.x; return "T = " + fmt(q.T) + ":  at x = " + fmt(x) + ", T·LSE = " + lse(x, q).toFixed(3) + ", max = " + top(x).toFixed(3); },
+      });
+    },
+  };
+
+  function init() {
+    var nodes = document.querySelectorAll(".tempered-widget:not([data-ready])");
+    Array.prototype.forEach.call(nodes, function (root) {
+      var kind = KINDS[root.getAttribute("data-kind")];
+      if (!kind) { root.textContent = "unknown widget kind: " + root.getAttribute("data-kind"); return; }
+      root.setAttribute("data-ready", "1");
+      kind(root, JSON.parse(root.getAttribute("data-spec")));
+    });
+  }
+  window.TemperedWidgets = { init: init, temper: temper, entropy: entropy, kinds: KINDS };
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init); else init();
+})();

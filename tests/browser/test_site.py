@@ -1,0 +1,117 @@
+"""Every page of the built book, opened in a real browser, offline.
+
+For each page: no request leaves 127.0.0.1, no console errors, math rendered
+where the page has math, alt text on every image, at most 3 MB in all, and
+every static widget's figure changes when its slider moves. Page weight is what
+the browser downloads from a server that gzips text assets, as static hosts do. Screenshots of
+each page (light and dark) land in _build/screenshots/.
+"""
+import re
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.test_book import toc_files
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "_build" / "screenshots"
+PAGES = toc_files()
+MAX_PAGE_BYTES = 3 * 1024 * 1024
+
+
+def is_local(url: str) -> bool:
+    parsed = urlparse(url)
+    return parsed.scheme in ("data", "blob", "about") or parsed.hostname == "127.0.0.1"
+
+
+@pytest.fixture(scope="module")
+def shots():
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    return SHOTS
+
+
+def open_page(browser, url, theme="light"):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(f"localStorage.setItem('theme', '{theme}'); localStorage.setItem('mode', '{theme}');")
+    page = context.new_page()
+    requests, errors = [], []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url, wait_until="networkidle")
+    return context, page, requests, errors
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_offline_math_alt_weight(browser, site, shots, name):
+    context, page, requests, errors = open_page(browser, f"{site}/{name}.html")
+    try:
+        outside = [u for u in requests if not is_local(u)]
+        assert not outside, f"requests left the machine: {outside}"
+        assert not errors, f"console errors: {errors}"
+        if page.locator(".math").count():
+            page.wait_for_selector("mjx-container", timeout=15_000)
+            assert page.locator(".math:not(:has(mjx-container))").count() == 0, "some math did not render"
+        missing_alt = page.eval_on_selector_all("img", "els => els.filter(e => !e.alt || !e.alt.trim()).map(e => e.src)")
+        assert not missing_alt, f"images without alt text: {missing_alt}"
+        total = page.evaluate("""() => performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))
+                                 .reduce((s, e) => s + (e.encodedBodySize || e.transferSize || 0), 0)""")
+        assert total <= MAX_PAGE_BYTES, f"page weighs {total / 1e6:.2f} MB"
+        slug = name.replace("/", "__")
+        page.screenshot(path=str(shots / f"{slug}.png"), full_page=True)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_readable_in_dark_mode(browser, site, shots, name):
+    context, page, _, errors = open_page(browser, f"{site}/{name}.html", theme="dark")
+    try:
+        assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+        assert not errors, f"console errors: {errors}"
+        ratio = page.evaluate(CONTRAST_JS)
+        assert ratio >= 4.5, f"body text contrast {ratio:.2f} in dark mode"
+        for widget in page.locator(".tempered-widget").all():
+            assert widget.evaluate(CONTRAST_OF_ELEMENT_JS) >= 4.5, "widget text is hard to read in dark mode"
+        page.screenshot(path=str(shots / (name.replace("/", "__") + "-dark.png")), full_page=False)
+    finally:
+        context.close()
+
+
+CHAPTERS = sorted({m[1] for name in PAGES if (m := re.match(r"(?:book|notebooks)/(\d+)-", name))})
+
+
+@pytest.mark.parametrize("number", CHAPTERS)
+def test_each_chapter_has_a_live_static_widget(browser, site, number):
+    names = [n for n in PAGES if re.match(rf"(?:book|notebooks)/{number}-", n)]
+    moved = 0
+    for name in names:
+        context, page, _, errors = open_page(browser, f"{site}/{name}.html")
+        try:
+            for widget in page.locator(".tempered-widget").all():
+                widget.scroll_into_view_if_needed()
+                before_state = widget.get_attribute("data-state")
+                before_svg = widget.locator("svg").inner_html()
+                slider = widget.locator("input[type=range]").first
+                slider.fill("900" if slider.input_value() != "900" else "100")
+                assert widget.get_attribute("data-state") != before_state, f"{name}: widget state did not change"
+                assert widget.locator("svg").inner_html() != before_svg, f"{name}: figure did not change"
+                moved += 1
+            assert not errors, f"console errors: {errors}"
+        finally:
+            context.close()
+    assert moved, f"chapter {number} has no explorable widget in its page or notebook"
+
+
+CONTRAST_JS = """() => contrastOf(document.querySelector('article') || document.body)
+function contrastOf(el) {
+  const parse = c => (c.match(/[\\d.]+/g) || [0,0,0]).slice(0, 3).map(Number);
+  const lum = rgb => { const [r,g,b] = rgb.map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+                       return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  let bgEl = el, bg = getComputedStyle(bgEl).backgroundColor;
+  while ((bg === 'rgba(0, 0, 0, 0)' || bg === 'transparent') && bgEl.parentElement) { bgEl = bgEl.parentElement; bg = getComputedStyle(bgEl).backgroundColor; }
+  const a = lum(parse(getComputedStyle(el).color)), b = lum(parse(bg));
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
+CONTRAST_OF_ELEMENT_JS = "el => { " + CONTRAST_JS.split("\n", 1)[1] + "\n return contrastOf(el.querySelector('.tw-title') || el); }"
