@@ -1,5 +1,7 @@
 """The book builds with warnings as errors, and the pages carry what they promise."""
+import json
 import re
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -58,3 +60,33 @@ def test_bibliography_lists_cited_works(built_book):
     html = (built_book / "book/references.html").read_text()
     for author in ["Holtzman", "Radford", "Peeperkorn", "Renze"]:
         assert author in html
+
+
+def notebook_pages() -> list[str]:
+    return [name for name in toc_files() if name.startswith("notebooks/")]
+
+
+@pytest.mark.parametrize("page", notebook_pages())
+def test_notebook_pages_offer_launch_buttons_and_a_download(built_book, page):
+    html = (built_book / f"{page}.html").read_text()
+    assert f"mybinder.org/v2/gh/temperature-course/temperature/main?urlpath=tree/{page}.ipynb" in html
+    assert f"colab.research.google.com/github/temperature-course/temperature/blob/main/{page}.ipynb" in html
+    assert "github.com/temperature-course/temperature/issues/new" in html
+    assert f'href="../_sources/{page}.ipynb"' in html
+    assert (built_book / "_sources" / f"{page}.ipynb").is_file()
+
+
+def test_zip_of_all_notebooks(built_book):
+    archive = zipfile.ZipFile(built_book / "downloads" / "temperature-notebooks.zip")
+    names = set(archive.namelist())
+    for notebook in (ROOT / "notebooks").glob("*.ipynb"):
+        assert f"temperature-notebooks/{notebook.name}" in names
+    assert "temperature-notebooks/requirements.txt" in names
+    assert 'href="../downloads/temperature-notebooks.zip"' in (built_book / "book" / "intro.html").read_text()
+
+
+def test_colab_cell_installs_the_course_package():
+    for notebook in (ROOT / "notebooks").glob("*.ipynb"):
+        first_code = next(c for c in json.loads(notebook.read_text())["cells"] if c["cell_type"] == "code")
+        source = "".join(first_code["source"])
+        assert '"google.colab" in sys.modules' in source and "%pip install" in source, notebook.name
