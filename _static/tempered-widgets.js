@@ -87,9 +87,13 @@
     return { input: input, out: out, get: function () { return parseFloat(input.value); } };
   }
 
-  /* A distribution at temperature T, optionally with the T -> 0 and T -> inf limits marked. */
+  /* A distribution at temperature T, optionally with the T -> 0 and T -> inf limits marked.
+   * With spec.energies instead of spec.logits it is a Boltzmann distribution (logits = -E),
+   * and the title shows the mean energy, the entropy and the free energy F = <E> - T H. */
   function bars(root, spec) {
+    if (spec.energies) spec.logits = spec.energies.map(function (e) { return e === null ? null : -e; });
     var n = spec.logits.length;
+    var labelEvery = spec.labelEvery || Math.max(1, Math.ceil(n / 24));
     var title = html("div", { "class": "tw-title" }, root);
     var svg = el("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": spec.alt || "bar chart" }, root);
     var ax = makeAxes(svg, spec.xlabel || "token", spec.ylabel || "probability");
@@ -100,10 +104,10 @@
     var ties = spec.logits.filter(function (u) { return u === max; }).length;
     spec.logits.forEach(function (u, i) {
       var x = M.left + i * slot;
-      rects.push(el("rect", { x: x + slot * 0.15, width: slot * 0.7, y: H - M.bottom, height: 0, fill: COLORS[0] }, svg));
+      rects.push(el("rect", { x: x + slot * 0.15, width: Math.max(slot * 0.7, 1), y: H - M.bottom, height: 0, fill: COLORS[0] }, svg));
       var t = el("text", { "class": "tw-tick", "text-anchor": "end",
         transform: "translate(" + (x + slot / 2) + "," + (H - M.bottom + 12) + ") rotate(-40)" }, svg);
-      t.textContent = spec.labels ? spec.labels[i] : String(i);
+      t.textContent = i % labelEvery ? "" : (spec.labels ? spec.labels[i] : String(i));
       if (spec.limits) {
         zeroDots.push(el("circle", { cx: x + slot / 2, r: 4.5, fill: COLORS[3], "class": "tw-ref" }, svg));
         infDots.push(el("rect", { x: x + slot * 0.1, width: slot * 0.8, height: 2.5, fill: COLORS[2], "class": "tw-ref" }, svg));
@@ -137,7 +141,13 @@
         rects[i].setAttribute("height", Math.max(0, H - M.bottom - y));
       });
       slider.out.textContent = fmt(T);
-      title.textContent = "T = " + fmt(T) + ":  entropy H = " + h.toFixed(3) + " nats (max " + Math.log(finite).toFixed(3) + ")";
+      if (spec.energies) {
+        var meanE = p.reduce(function (s, q, i) { return q > 0 ? s + q * spec.energies[i] : s; }, 0);
+        title.textContent = "T = " + fmt(T) + ":  ⟨E⟩ = " + meanE.toFixed(3) + ",  H = " + h.toFixed(3) +
+          " nats,  F = ⟨E⟩ − T·H = " + (meanE - T * h).toFixed(3);
+      } else {
+        title.textContent = "T = " + fmt(T) + ":  entropy H = " + h.toFixed(3) + " nats (max " + Math.log(finite).toFixed(3) + ")";
+      }
       root.setAttribute("data-state", p.map(function (q) { return q.toFixed(6); }).join(","));
     }
     toggle.addEventListener("click", function () {

@@ -115,3 +115,23 @@ function contrastOf(el) {
   return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
 }"""
 CONTRAST_OF_ELEMENT_JS = "el => { " + CONTRAST_JS.split("\n", 1)[1] + "\n return contrastOf(el.querySelector('.tw-title') || el); }"
+
+
+def test_static_widget_arithmetic_matches_the_package(browser, site):
+    import json
+
+    import numpy as np
+
+    from tempered import entropy, tempered_softmax
+
+    context, page, _, _ = open_page(browser, f"{site}/book/intro.html")
+    try:
+        cases = [([3.2, 2.4, None, -1.5, 3.2], 0.37), ([1000.0, 999.0, 0.0], 1.0), ([0.0, -5.0, 2.0], 80.0)]
+        for logits, T in cases:
+            got = page.evaluate(f"TemperedWidgets.temper({json.dumps(logits)}, {T})")
+            u = np.array([-np.inf if v is None else v for v in logits])
+            np.testing.assert_allclose(got, tempered_softmax(u, T), rtol=1e-12, atol=1e-15)
+            h = page.evaluate(f"TemperedWidgets.entropy(TemperedWidgets.temper({json.dumps(logits)}, {T}))")
+            assert abs(h - entropy(tempered_softmax(u, T))) < 1e-12
+    finally:
+        context.close()

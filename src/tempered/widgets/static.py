@@ -34,13 +34,31 @@ def json_logits(values) -> list:
 
 
 class StaticWidget:
-    """An HTML placeholder that the book's widget script turns into a live figure."""
+    """An HTML placeholder that the book's widget script turns into a live figure.
 
-    def __init__(self, kind: str, spec: dict, alt: str):
+    ``png`` is a snapshot of the same figure at its initial setting: formats
+    without JavaScript (the PDF) show it instead of the HTML.
+    """
+
+    def __init__(self, kind: str, spec: dict, alt: str, png: bytes):
         self.kind = kind
         self.spec = dict(spec, alt=alt)
+        self.png = png
 
     def _repr_html_(self) -> str:
         payload = html.escape(json.dumps(self.spec, allow_nan=False), quote=True)
         return (f'<div class="tempered-widget" data-kind="{self.kind}" data-spec="{payload}">'
                 f'<noscript>{html.escape(self.spec["alt"])} (needs JavaScript)</noscript></div>')
+
+    def _repr_png_(self) -> bytes:
+        return self.png
+
+    def __repr__(self) -> str:
+        return f"Interactive figure: {self.spec['alt']}"
+
+
+def show_static(kind: str, spec: dict, alt: str, figure) -> None:
+    """Display the static twin of a widget whose Python figure is ``figure`` (a LiveFigure)."""
+    import IPython.display
+
+    IPython.display.display(StaticWidget(kind, spec, alt, figure.png()))

@@ -9,10 +9,10 @@ import numpy as np
 
 from ..softmax import entropy, tempered_softmax
 from ..style import OKABE_ITO
-from IPython.display import display
+import IPython.display
 
 from ._live import LiveFigure, new_figure
-from .static import StaticWidget, in_static_book, json_logits
+from .static import in_static_book, json_logits, show_static
 
 
 class TemperatureExplorer(LiveFigure):
@@ -66,18 +66,17 @@ def temperature_explorer(logits, labels=None, T=1.0):
     Returns the explorer; its figure updates in place as the controls move.
     In the built book it shows the static twin instead (see ``widgets.static``).
     """
+    explorer = TemperatureExplorer(logits, labels, T)
     if in_static_book():
-        labels = list(labels) if labels is not None else [str(i) for i in range(len(logits))]
-        display(StaticWidget("bars", {"logits": json_logits(logits), "labels": labels, "T": T},
-                             alt="Bar chart of the token probabilities at the temperature set by the slider"))
-        return None
+        show_static("bars", {"logits": json_logits(logits), "labels": explorer.labels, "T": T},
+                    "Bar chart of the token probabilities at the temperature set by the slider", explorer)
+        return explorer
     import ipywidgets as w
 
-    explorer = TemperatureExplorer(logits, labels, T)
     slider = w.FloatLogSlider(value=T, base=10, min=-2, max=2, step=0.01, description="T",
                               readout_format=".3g")
     toggle = w.ToggleButtons(options=["linear", "log"], description="y axis")
     slider.observe(lambda change: explorer.update(change["new"]), names="value")
     toggle.observe(lambda change: explorer.set_log_scale(change["new"] == "log"), names="value")
-    display(w.VBox([w.HBox([slider, toggle]), explorer.image_widget()]))
+    IPython.display.display(w.VBox([w.HBox([slider, toggle]), explorer.image_widget()]))
     return explorer
