@@ -3,13 +3,14 @@
 #   make test   run every test: package, notebooks (nbval), book build, course checks
 #   make serve  build, then serve the book on http://127.0.0.1:8000
 #   make bench  print the benchmark figures
+#   make pdf    the whole book as one PDF, _build/latex/book.pdf (installs TeX Live from Debian if needed)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 WEB    := web/node_modules/.installed
 
-.PHONY: env book serve test bench notebooks clean browser
+.PHONY: env book serve test bench notebooks clean browser tex pdf
 
 env: $(STAMP)
 
@@ -43,6 +44,17 @@ test: $(STAMP) $(WEB) browser
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
+
+# TeX Live from Debian for the PDF (not part of make test: it is large and slow).
+TEX_PACKAGES := texlive-xetex texlive-latex-extra texlive-fonts-recommended latexmk xindy fonts-freefont-otf
+tex:
+	@command -v xelatex >/dev/null 2>&1 && command -v latexmk >/dev/null 2>&1 || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(TEX_PACKAGES) >/dev/null)
+
+pdf: $(STAMP) $(WEB) tex
+	rm -rf _build/latex
+	$(BIN)/jupyter-book build . --builder pdflatex
+	@ls -l _build/latex/book.pdf
 
 notebooks: $(STAMP)
 	$(BIN)/python tools/execute_notebooks.py
