@@ -22,7 +22,9 @@ def test_update_moves_the_same_artists_to_the_right_data():
     np.testing.assert_allclose(explorer.bound_line.get_ydata(), np.maximum(x, 1.0) + 0.25 * np.log(3), rtol=1e-12)
     gap_top = 0.25 * logsumexp(np.array([1.0, 1.0, 0.0]) / 0.25)
     np.testing.assert_allclose(explorer.gap_line.get_ydata(), [1.0, gap_top])
-    assert "T = 0.25" in explorer.ax.get_title()
+    assert explorer.ax.get_title() == "T = 0.25"
+    np.testing.assert_allclose(explorer.gap, gap_top - 1.0)
+    assert f"{0.25 * np.log(3):.4g}" in explorer.summary
     assert bytes(image.value) != first and bytes(image.value).startswith(b"\x89PNG")
 
 
@@ -77,3 +79,37 @@ def test_fixed_ylim_is_kept():
     explorer = SmoothMaxExplorer(ylim=(0.0, 5.0))
     explorer.update(50.0)
     assert explorer.ax.get_ylim() == (0.0, 5.0)
+
+
+def test_explorer_function_wires_slider_label_and_image():
+    import ipywidgets as w
+
+    from tempered.widgets.smooth_max import smooth_max_explorer
+
+    explorer = smooth_max_explorer(T=0.5)  # display() prints a repr outside a kernel
+    assert isinstance(explorer.label, w.Label) and explorer.label.value == explorer.summary
+    first_image, first_text = bytes(explorer.image_widget().value), explorer.label.value
+    explorer.slider.value = 0.05  # the observer calls update, as a slider drag would
+    assert explorer.T == 0.05 and explorer.ax.get_title() == "T = 0.05"
+    assert explorer.label.value == explorer.summary != first_text
+    assert bytes(explorer.image_widget().value) != first_image
+
+
+def test_static_book_shows_the_static_twin(monkeypatch):
+    import IPython.display
+
+    from tempered.widgets.smooth_max import smooth_max_explorer
+    from tempered.widgets.static import STATIC_ENV, StaticWidget
+
+    shown = []
+    monkeypatch.setenv(STATIC_ENV, "1")
+    monkeypatch.setattr(IPython.display, "display", lambda obj, *a, **k: shown.append(obj))
+    explorer = smooth_max_explorer(others=(1.0, 0.0), x_range=(-3.0, 4.0), T=0.5)
+    assert len(shown) == 1 and isinstance(shown[0], StaticWidget)
+    widget = shown[0]
+    assert widget.kind == "smooth-max"
+    assert widget.spec["others"] == [1.0, 0.0] and widget.spec["T"] == 0.5 and widget.spec["x"] == 1.0
+    assert (widget.spec["xmin"], widget.spec["xmax"]) == (-3.0, 4.0)
+    assert widget.spec["ymin"] < 1.0 < widget.spec["ymax"]
+    assert widget.png.startswith(b"\x89PNG") and 'data-kind="smooth-max"' in widget._repr_html_()
+    assert explorer.label is None  # no ipywidgets in the static book

@@ -23,10 +23,13 @@ from ..style import OKABE_ITO
 from ._live import LiveFigure, new_figure
 
 
+T_MAX = 100.0  # the slider's largest temperature
+
+
 def _round_up(span: float) -> float:
-    """The smallest of 1, 1.5, 2, 3, 5, 7.5 times a power of ten that is >= ``span`` (> 0)."""
+    """The smallest of 1, 2, 3, 5 times a power of ten that is >= ``span`` (> 0)."""
     power = 10.0 ** math.floor(math.log10(span))
-    for step in (1.0, 1.5, 2.0, 3.0, 5.0, 7.5, 10.0):
+    for step in (1.0, 2.0, 3.0, 5.0, 10.0):
         if step * power >= span * (1 - 1e-12):
             return step * power
     return 10.0 * power
@@ -82,7 +85,9 @@ class SmoothMaxExplorer(LiveFigure):
         (self.gap_line,) = ax.plot([self.tie, self.tie], [self.tie, self.tie], color=OKABE_ITO["vermillion"],
                                    lw=2.4, solid_capstyle="butt", label="largest gap (at the tie)")
         # The vertical axis starts at a fixed floor and, unless ``ylim`` is given, grows in
-        # round steps when the bound max(u) + T log n leaves the top (a rare full redraw).
+        # round steps when the bound max(u) + T log n leaves the top. Such a tick repaints the
+        # background once; the layout is fixed up front, with room for the widest tick labels
+        # the slider (T <= T_MAX) can need, so no tick has to lay the figure out again.
         self.auto_ylim = ylim is None
         if ylim is None:
             floor = self.hard_max.min() - 1.0
@@ -95,6 +100,14 @@ class SmoothMaxExplorer(LiveFigure):
         ax.set_ylabel("value")
         fig.legend(loc="outside right upper", fontsize=9)
         self.set_animated([self.smooth_line, self.bound_line, self.gap_line, ax.title])
+        if self.auto_ylim:
+            floor = self.base_ylim[0]
+            self.reserved_top = floor + _round_up(1.05 * (self.hard_max.max() + T_MAX * self.log_n - floor))
+            ax.set_ylim(floor, self.reserved_top)
+            fig.canvas.draw()  # constrained layout with the widest tick labels ...
+            fig.set_layout_engine("none")  # ... kept from now on
+            ax.set_ylim(*self.base_ylim)
+        self.label = None  # an ipywidgets.Label for the numbers, set by smooth_max_explorer
         self.T = float(T)
         self.update(T)
 
@@ -104,7 +117,10 @@ class SmoothMaxExplorer(LiveFigure):
         top = max(base_top, floor + _round_up(1.05 * (top_needed - floor)))
         if top != self.ax.get_ylim()[1]:
             self.ax.set_ylim(floor, top)
-            self.invalidate()
+            if top > self.reserved_top:
+                self.invalidate()  # beyond the slider's range: lay the figure out again
+            else:
+                self._background = None  # repaint the static parts once, same layout
 
     def curves(self, T: float):
         """(smooth, bound) on the x grid at temperature ``T``: T LSE(u/T) and max(u) + T log n."""
@@ -123,7 +139,13 @@ class SmoothMaxExplorer(LiveFigure):
         self.bound_line.set_ydata(bound)
         top = float(smooth_max(self.u_tie, T))
         self.gap_line.set_ydata([self.tie, top])
-        self.ax.set_title(f"T = {T:.3g}:  largest gap {top - self.tie:.4g}  ≤  T log n = {T * self.log_n:.4g}")
+        self.gap = top - self.tie
+        # The numbers go to a text widget beside the slider (no glyphs to rasterise per tick);
+        # the figure's title keeps only T.
+        self.summary = f"largest gap {self.gap:.4g}  ≤  T log n = {T * self.log_n:.4g}"
+        if self.label is not None:
+            self.label.value = self.summary
+        self.ax.set_title(f"T = {T:.3g}")
         self.refresh()
 
 
@@ -131,13 +153,26 @@ def smooth_max_explorer(others=(1.0, 0.0), x_range=(-3.0, 4.0), T=1.0):
     """Show a :class:`SmoothMaxExplorer` under a log-scale temperature slider (1e-2 to 1e2).
 
     Returns the explorer; its figure updates in place as the slider moves.
+    In the built book it shows the static twin instead (see ``widgets.static``).
     """
+    from .static import in_static_book, show_static
+
+    explorer = SmoothMaxExplorer(others=others, x_range=x_range, T=T)
+    if in_static_book():
+        spec = {"others": [float(v) for v in explorer.others],
+                "xmin": float(explorer.x[0]), "xmax": float(explorer.x[-1]),
+                "ymin": explorer.base_ylim[0], "ymax": explorer.base_ylim[1],
+                "T": float(T), "x": explorer.tie}
+        show_static("smooth-max", spec, "The smooth maximum T LSE(u/T) against the free logit x at the "
+                    "temperature set by the slider, with max(u) and the bound max(u) + T log n", explorer)
+        return explorer
     import ipywidgets as w
     from IPython.display import display
 
-    explorer = SmoothMaxExplorer(others=others, x_range=x_range, T=T)
     slider = w.FloatLogSlider(value=T, base=10, min=-2, max=2, step=0.01, description="T",
                               readout_format=".3g")
+    explorer.label = w.Label(value=explorer.summary)
+    explorer.slider = slider
     slider.observe(lambda change: explorer.update(change["new"]), names="value")
-    display(w.VBox([slider, explorer.image_widget()]))
+    display(w.VBox([w.HBox([slider, explorer.label]), explorer.image_widget()]))
     return explorer
