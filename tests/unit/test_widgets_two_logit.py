@@ -1,6 +1,5 @@
 """The two-logit widget moves the same artists and shows p1 = sigmoid(d / T)."""
 import math
-import time
 
 import numpy as np
 import pytest
@@ -62,18 +61,6 @@ def test_bad_temperature_is_rejected():
         TwoLogitExplorer(d_max=0)
 
 
-def test_a_tick_is_fast_enough_to_feel_live():
-    """Median of 50 ticks with the PNG encoded, generous bound so a busy machine does not fail it."""
-    explorer = TwoLogitExplorer()
-    explorer.image_widget()
-    times = []
-    for k, T in enumerate(np.logspace(-2, 2, 50)):
-        start = time.perf_counter()
-        explorer.update(d=-8 + 16 * k / 49, T=T)
-        times.append(time.perf_counter() - start)
-    assert np.median(times) < 0.25
-
-
 def test_the_built_book_gets_the_static_twin(monkeypatch):
     from tempered.widgets import two_logit
     from tempered.widgets.static import STATIC_ENV
@@ -81,6 +68,8 @@ def test_the_built_book_gets_the_static_twin(monkeypatch):
     shown = []
     monkeypatch.setenv(STATIC_ENV, "1")
     monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
-    assert two_logit.two_logit_explorer(d=1.5, T=0.5, d_max=6.0) is None
+    explorer = two_logit.two_logit_explorer(d=1.5, T=0.5, d_max=6.0)
+    assert isinstance(explorer, TwoLogitExplorer) and len(shown) == 1
     html = shown[0]._repr_html_()
     assert 'data-kind="two-logit"' in html and "&quot;d&quot;: 1.5" in html and "&quot;xmin&quot;: -6.0" in html
+    assert shown[0]._repr_png_().startswith(b"\x89PNG")  # the snapshot for formats without JavaScript

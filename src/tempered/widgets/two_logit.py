@@ -96,20 +96,21 @@ def two_logit_explorer(d=1.0, T=1.0, d_max=8.0):
     """Show a :class:`TwoLogitExplorer` with a slider for d = u1 - u2 and a log-scale T slider.
 
     Returns the explorer; its figure updates in place as the sliders move.
-    In the built book it shows the static twin instead (see ``widgets.static``) and returns None.
+    In the built book it shows the static twin instead (see ``widgets.static``).
     """
-    from IPython.display import display
-
-    from .static import StaticWidget, in_static_book
-
-    if in_static_book():
-        spec = {"xmin": -float(d_max), "xmax": float(d_max), "ymin": 0.0, "ymax": 1.0, "T": float(T), "d": float(d)}
-        display(StaticWidget("two-logit", spec, alt="The curve p1 = sigmoid(d / T) against the logit difference d "
-                             "at the temperature set by the slider, the T = 1 curve dashed, and a marker at the chosen d"))
-        return None
-    import ipywidgets as w
+    from .static import in_static_book, show_static
 
     explorer = TwoLogitExplorer(d=d, T=T, d_max=d_max)
+    if in_static_book():
+        spec = {"xmin": -float(d_max), "xmax": float(d_max), "ymin": 0.0, "ymax": 1.0,
+                "T": float(T), "d": float(d)}
+        show_static("two-logit", spec, "The curve p1 = sigmoid(d / T) against the logit difference d at the "
+                    "temperature set by the slider, the T = 1 curve dashed, and a marker at the chosen d",
+                    explorer)
+        return explorer
+    import ipywidgets as w
+    from IPython.display import display
+
     d_slider = w.FloatSlider(value=d, min=-d_max, max=d_max, step=0.05, description="d = u₁ − u₂",
                              readout_format=".2f", style={"description_width": "initial"})
     T_slider = w.FloatLogSlider(value=T, base=10, min=-2, max=2, step=0.01, description="T",
