@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 
-from tempered.widgets import TemperatureExplorer
+from tempered.widgets import LimitsExplorer, SmoothMaxExplorer, TemperatureExplorer, TwoLogitExplorer
 
 TICKS = 50
 
@@ -28,6 +28,12 @@ def cases():
     temperatures = np.logspace(-2, 2, TICKS)
     explorer = TemperatureExplorer(logits)
     yield "temperature explorer (ch. 1, 3)", explorer, explorer.update, temperatures
+    smooth = SmoothMaxExplorer()
+    yield "smooth max (ch. 2)", smooth, smooth.update, temperatures
+    two = TwoLogitExplorer()
+    yield "two logits (ch. 3)", two, lambda T: two.update(T=T), temperatures
+    limits = LimitsExplorer()
+    yield "limits with ties (ch. 4)", limits, limits.update, np.logspace(-3, 3, TICKS)
 
 
 def main() -> None:

@@ -1,5 +1,8 @@
 """Widgets update their figure in place, and do it fast enough to feel live."""
+import io
+
 import numpy as np
+import PIL.Image
 
 from tempered import tempered_softmax
 from tempered.widgets import TemperatureExplorer
@@ -24,3 +27,12 @@ def test_log_toggle_changes_the_axis():
     assert explorer.ax.get_yscale() == "log"
     explorer.set_log_scale(False)
     assert explorer.ax.get_yscale() == "linear"
+
+
+def test_png_is_the_canvas_pixel_for_pixel():
+    explorer = TemperatureExplorer([2.0, 0.5, -1.0], T=0.2)
+    image = PIL.Image.open(io.BytesIO(explorer.png()))
+    image.load()
+    assert image.mode == "RGB" and image.size == explorer.fig.canvas.get_width_height()
+    canvas = np.asarray(explorer.fig.canvas.buffer_rgba())
+    np.testing.assert_array_equal(np.asarray(image), canvas[:, :, :3])

@@ -1,4 +1,5 @@
 """The limits widget moves the same artists in place and shows the right numbers."""
+
 import numpy as np
 import pytest
 
@@ -68,3 +69,20 @@ def test_breaking_the_tie_makes_k_one_and_keeps_the_artists():
 def test_limits_explorer_builds_its_controls():
     explorer = limits_explorer(LOGITS, T=2.0)
     assert isinstance(explorer, LimitsExplorer) and explorer.T == 2.0
+
+
+def test_book_build_shows_the_static_twin_with_both_limits(monkeypatch):
+    import IPython.display
+
+    from tempered.widgets.static import STATIC_ENV, StaticWidget
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj, **kw: shown.append(obj))
+    monkeypatch.setenv(STATIC_ENV, "1")
+    explorer = limits_explorer(LOGITS, T=0.5)
+    (widget,) = shown
+    assert isinstance(widget, StaticWidget) and isinstance(explorer, LimitsExplorer)
+    assert 'data-kind="bars"' in widget._repr_html_()
+    assert widget.spec["logits"] == [3.2, 3.2, 2.1, 1.6, 0.3, None]
+    assert widget.spec["limits"] is True and (widget.spec["tmin"], widget.spec["tmax"]) == (1e-3, 1e3)
+    assert widget.spec["T"] == 0.5 and widget._repr_png_().startswith(b"\x89PNG")

@@ -3,8 +3,17 @@
 Each widget draws its figure once and then updates artists in place
 (``set_height``, ``set_data``) on every slider tick. Each builder returns an
 object whose ``update`` method is the slider callback, so the benchmark can
-time exactly what a tick costs.
+time exactly what a tick costs. In the built book each shows its static twin
+(see ``tempered.widgets.static``).
 """
+from .limits import LimitsExplorer, limits_explorer
+from .smooth_max import SmoothMaxExplorer, smooth_max_explorer
 from .temperature import TemperatureExplorer, temperature_explorer
+from .two_logit import TwoLogitExplorer, two_logit_explorer
 
-__all__ = ["TemperatureExplorer", "temperature_explorer"]
+__all__ = [
+    "TemperatureExplorer", "temperature_explorer",
+    "SmoothMaxExplorer", "smooth_max_explorer",
+    "TwoLogitExplorer", "two_logit_explorer",
+    "LimitsExplorer", "limits_explorer",
+]

@@ -9,9 +9,10 @@ full redraw.
 """
 from __future__ import annotations
 
-import io
+import struct
+import zlib
 
-import PIL.Image
+import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -22,6 +23,26 @@ def new_figure(figsize=(7.0, 3.6), dpi=90, **subplot_kw):
     FigureCanvasAgg(fig)
     axes = fig.subplots(**subplot_kw)
     return fig, axes
+
+
+def _png_chunk(tag: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+
+
+def encode_png_rgb(rgba: np.ndarray) -> bytes:
+    """Encode an (H, W, 4) uint8 image of an opaque figure as an RGB PNG, quickly.
+
+    Rows are stored unfiltered and deflated at level 1: on mostly white
+    figures about as small as Pillow's output and two to three times faster,
+    which is most of the cost of a slider tick.
+    """
+    height, width = rgba.shape[:2]
+    rows = np.empty((height, 1 + 3 * width), dtype=np.uint8)
+    rows[:, 0] = 0  # PNG filter type 0 (none) for every row
+    rows[:, 1:] = rgba[:, :, :3].reshape(height, 3 * width)
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header)
+            + _png_chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)) + _png_chunk(b"IEND", b""))
 
 
 class LiveFigure:
@@ -66,13 +87,9 @@ class LiveFigure:
             self.fig.draw_artist(artist)
 
     def png(self) -> bytes:
-        """The current picture as PNG bytes (fast compression)."""
+        """The current picture as PNG bytes (see :func:`encode_png_rgb`)."""
         self._blit()
-        width, height = self.fig.canvas.get_width_height()
-        image = PIL.Image.frombuffer("RGBA", (width, height), self.fig.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-        buffer = io.BytesIO()
-        image.save(buffer, format="png", compress_level=1)
-        return buffer.getvalue()
+        return encode_png_rgb(np.asarray(self.fig.canvas.buffer_rgba()))
 
     def refresh(self) -> None:
         """Repaint the changed artists; if the figure is on screen, swap the new picture in."""

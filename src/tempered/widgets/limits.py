@@ -153,11 +153,22 @@ def limits_explorer(logits=DEFAULT_LOGITS, labels=None, T=1.0, tie_gap=0.3):
     """Show a :class:`LimitsExplorer` with a log-scale T slider (1e-3 to 1e3) and a tie toggle.
 
     Returns the explorer; its figure updates in place as the controls move.
+    In the built book it shows the static twin instead (see ``widgets.static``):
+    the bars with both limits marked under a T slider, redrawn by the browser.
     """
+    from .static import in_static_book, json_logits, show_static
+
+    explorer = LimitsExplorer(logits, labels, T, tie_gap=tie_gap)
+    if in_static_book():
+        spec = {"logits": json_logits(explorer.base_logits), "labels": explorer.labels, "T": T,
+                "limits": True, "tmin": T_MIN, "tmax": T_MAX}
+        show_static("bars", spec, "Bar chart of the token probabilities at the temperature set by the "
+                    "slider, with the T to 0 limit (uniform over the tied maximal logits) and the T to "
+                    "infinity limit (uniform over the unmasked tokens) marked", explorer)
+        return explorer
     import ipywidgets as w
     from IPython.display import display
 
-    explorer = LimitsExplorer(logits, labels, T, tie_gap=tie_gap)
     slider = w.FloatLogSlider(value=T, base=10, min=np.log10(T_MIN), max=np.log10(T_MAX), step=0.02,
                               description="T", readout_format=".3g")
     toggle = w.Checkbox(value=False, description=f"break the tie (lower it by {tie_gap:g})")
