@@ -8,7 +8,8 @@ import time
 
 import numpy as np
 
-from tempered.widgets import LimitsExplorer, SmoothMaxExplorer, TemperatureExplorer, TwoLogitExplorer
+from tempered.widgets import (BoltzmannExplorer, LimitsExplorer, SmoothMaxExplorer, TemperatureExplorer,
+                              TwoLogitExplorer)
 
 TICKS = 50
 
@@ -34,6 +35,9 @@ def cases():
     yield "two logits (ch. 3)", two, lambda T: two.update(T=T), temperatures
     limits = LimitsExplorer()
     yield "limits with ties (ch. 4)", limits, limits.update, np.logspace(-3, 3, TICKS)
+    x = np.linspace(0, 1, 200)
+    boltzmann = BoltzmannExplorer(3 * np.sin(12 * x) + 4 * (x - 0.6) ** 2 * 10)
+    yield "Boltzmann landscape (ch. 5)", boltzmann, boltzmann.update, temperatures
 
 
 def main() -> None:

@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import as_float_array
+from ._validate import as_float_array, check_temperature
 from .softmax import entropy as _entropy
 from .softmax import logsumexp, tempered_softmax
 
@@ -70,9 +70,7 @@ def boltzmann(energies, T):
     ``T = inf`` the uniform distribution over the allowed states.
     """
     E = check_energies(energies, "boltzmann")
-    if isinstance(T, numbers.Real) and not isinstance(T, bool) and T < 0:
-        raise ValueError(f"boltzmann: T must be >= 0, got {T:g}")
-    return tempered_softmax(-E, T)
+    return tempered_softmax(-E, check_temperature(T, "boltzmann"))
 
 
 def log_partition(energies, T) -> float:

@@ -6,6 +6,8 @@ object whose ``update`` method is the slider callback, so the benchmark can
 time exactly what a tick costs. In the built book each shows its static twin
 (see ``tempered.widgets.static``).
 """
+from .annealing import AnnealingReplay, annealing_replay
+from .energy import BoltzmannExplorer, boltzmann_explorer
 from .limits import LimitsExplorer, limits_explorer
 from .smooth_max import SmoothMaxExplorer, smooth_max_explorer
 from .temperature import TemperatureExplorer, temperature_explorer
@@ -16,4 +18,6 @@ __all__ = [
     "SmoothMaxExplorer", "smooth_max_explorer",
     "TwoLogitExplorer", "two_logit_explorer",
     "LimitsExplorer", "limits_explorer",
+    "BoltzmannExplorer", "boltzmann_explorer",
+    "AnnealingReplay", "annealing_replay",
 ]

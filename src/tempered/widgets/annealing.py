@@ -40,7 +40,7 @@ class AnnealingReplay(LiveFigure):
                           ("best_lengths", self.best_lengths), ("temperatures", self.temperatures)]:
             if arr.shape[0] != R:
                 raise ValueError(f"AnnealingReplay: {name} has {arr.shape[0]} records, steps has {R}")
-        fig, (ax_tour, ax_len) = new_figure(figsize=(9.0, 3.9), ncols=2, width_ratios=[1, 1.4])
+        fig, (ax_tour, ax_len) = new_figure(figsize=(8.6, 3.6), ncols=2, width_ratios=[1, 1.4])
         super().__init__(fig, alt="Left: cities and the current tour of an annealing run. Right: tour "
                                   "length and best length so far against the step, with the temperature.")
         self.ax_tour, self.ax_len = ax_tour, ax_len

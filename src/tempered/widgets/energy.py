@@ -11,6 +11,7 @@ import numpy as np
 from ..energy import boltzmann, check_energies, thermodynamics
 from ..style import OKABE_ITO
 from ._live import LiveFigure, new_figure
+from .static import in_static_book, json_logits, show_static
 
 
 class BoltzmannExplorer(LiveFigure):
@@ -19,7 +20,7 @@ class BoltzmannExplorer(LiveFigure):
     def __init__(self, energies, T=1.0, log_scale=True):
         self.energies = check_energies(energies, "BoltzmannExplorer")
         n = self.energies.size
-        fig, (ax_e, ax_p) = new_figure(figsize=(7.5, 5.0), nrows=2, sharex=True)
+        fig, (ax_e, ax_p) = new_figure(figsize=(7.0, 4.6), nrows=2, sharex=True)
         super().__init__(fig, alt="An energy landscape (top) and its Boltzmann distribution (bottom) "
                                   "at the chosen temperature")
         self.ax_energy, self.ax_prob = ax_e, ax_p
@@ -34,7 +35,7 @@ class BoltzmannExplorer(LiveFigure):
         ax_e.set_ylim(low - max(pad, np.log(finite.sum())), high + pad)
         ax_e.set_ylabel("energy")
         ax_e.legend(loc="upper center", ncols=3, fontsize=9, framealpha=0.9)
-        (self.prob_line,) = ax_p.step(x, np.zeros(n), where="mid", color=OKABE_ITO["blue"], lw=1.8)
+        (self.prob_line,) = ax_p.step(x, np.full(n, 1.0 / n), where="mid", color=OKABE_ITO["blue"], lw=1.8)
         ax_p.set_xlabel("state $i$")
         ax_p.set_ylabel("probability $p_i$")
         ax_p.set_xlim(-0.5, n - 0.5)
@@ -72,11 +73,22 @@ class BoltzmannExplorer(LiveFigure):
 
 
 def boltzmann_explorer(energies, T=1.0):
-    """Show a :class:`BoltzmannExplorer` with a log-scale T slider (0.01 to 100) and an axis toggle."""
+    """Show a :class:`BoltzmannExplorer` with a log-scale T slider (0.01 to 100) and an axis toggle.
+
+    In the built book it shows the static twin instead: the browser re-computes
+    exp(-E/T)/Z and <E>, H, F from the embedded energies.
+    """
+    explorer = BoltzmannExplorer(energies, T)
+    if in_static_book():
+        negated = json_logits(-explorer.energies)  # +inf energy (forbidden) -> masked
+        show_static("bars", {"energies": [None if u is None else -u for u in negated], "T": T,
+                             "xlabel": "state i", "ylabel": "probability p_i"},
+                    "Bar chart of the Boltzmann probabilities of the states at the temperature set by the slider, "
+                    "with the mean energy, entropy and free energy shown above it", explorer)
+        return explorer
     import ipywidgets as w
     from IPython.display import display
 
-    explorer = BoltzmannExplorer(energies, T)
     slider = w.FloatLogSlider(value=T, base=10, min=-2, max=2, step=0.01, description="T",
                               readout_format=".3g")
     toggle = w.ToggleButtons(options=["log", "linear"], description="p axis")
