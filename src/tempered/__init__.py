@@ -5,6 +5,10 @@ shows the code a learner must see. Modules:
 
 - ``tempered.softmax``  stable tempered softmax, log-softmax, log-sum-exp, entropy
 - ``tempered.sampling`` inverse-CDF and Gumbel-max sampling at temperature T
+- ``tempered.energy``   Boltzmann distributions and their thermodynamics (Z, F, <E>, H, C)
+- ``tempered.mcmc``     Metropolis sampling and parallel tempering, vectorised over chains
+- ``tempered.annealing`` cooling schedules, simulated annealing of a tour, the exact optimum
+- ``tempered.ais``      annealed importance sampling of log Z
 - ``tempered.style``    the course's figure style (colour-blind-safe palette)
 - ``tempered.widgets``  interactive figures for live notebooks
 - ``tempered.checks``   friendly checks for exercises

@@ -90,3 +90,10 @@ def checked_max(u: np.ndarray, axis: int, func: str, allow_all_masked: bool = Fa
             "no token can be chosen, so there is no distribution"
         )
     return m
+
+
+def check_count(value, func: str, name: str, minimum: int = 1) -> int:
+    """Return ``value`` as an int after checking it is an integer >= ``minimum``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{func}: {name} must be an int >= {minimum}, got {value!r}")
+    return int(value)

@@ -6,8 +6,9 @@ import pytest
 from scipy import stats
 
 from tempered.energy import boltzmann, rugged_landscape
-from tempered.mcmc import (anneal_tsp, annealed_importance_sampling, geometric_schedule, grid_neighbours,
-                           held_karp, logarithmic_schedule, metropolis, parallel_tempering, tour_length)
+from tempered.ais import annealed_importance_sampling
+from tempered.annealing import anneal_tsp, geometric_schedule, held_karp, logarithmic_schedule, tour_length
+from tempered.mcmc import grid_neighbours, metropolis, parallel_tempering
 
 
 def tv(counts, p):

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from tempered.energy import boltzmann, rugged_landscape, thermodynamics
-from tempered.mcmc import anneal_tsp, geometric_schedule
+from tempered.annealing import anneal_tsp, geometric_schedule
 from tempered.widgets.annealing import AnnealingReplay, annealing_replay
 from tempered.widgets.energy import BoltzmannExplorer, boltzmann_explorer
 
