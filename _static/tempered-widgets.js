@@ -204,7 +204,7 @@
     "two-logit": function (root, spec) {
       var sigma = function (z) { return 1 / (1 + Math.exp(-z)); };
       curve(root, spec, {
-        xlabel: "logit difference d = u₁ − u₂", ylabel: "p₁ = σ(d / T)",
+        xlabel: "logit difference d = u₁ − u₂", ylabel: "p₁ = s(d / T)",
         series: [{ name: "p₁ at the chosen T", f: function (d, q) { return sigma(d / q.T); } },
                  { name: "T = 1 (the model)", f: function (d) { return sigma(d); }, dash: "6 4" }],
         sliders: function (c) {

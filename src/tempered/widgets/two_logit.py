@@ -48,7 +48,7 @@ class TwoLogitExplorer(LiveFigure):
         ax_curve.set_xlim(-d_max, d_max)
         ax_curve.set_ylim(-0.02, 1.02)
         ax_curve.set_xlabel("logit difference $d = u_1 - u_2$")
-        ax_curve.set_ylabel("$p_1 = \\sigma(d / T)$")
+        ax_curve.set_ylabel("$p_1 = s(d / T)$")
 
         # Moving parts.
         (self.curve,) = ax_curve.plot(self.d_grid, sigmoid(self.d_grid), color=OKABE_ITO["blue"], lw=2.2,
