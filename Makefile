@@ -46,9 +46,9 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
 # TeX Live from Debian for the PDF (not part of make test: it is large and slow).
-TEX_PACKAGES := texlive-xetex texlive-latex-extra texlive-fonts-recommended latexmk xindy fonts-freefont-otf
+TEX_PACKAGES := texlive-xetex texlive-latex-extra texlive-fonts-recommended texlive-fonts-extra latexmk xindy fonts-freefont-otf
 tex:
-	@command -v xelatex >/dev/null 2>&1 && command -v latexmk >/dev/null 2>&1 || \
+	@command -v xelatex >/dev/null 2>&1 && command -v latexmk >/dev/null 2>&1 && kpsewhich bbm.sty >/dev/null 2>&1 || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(TEX_PACKAGES) >/dev/null)
 
 pdf: $(STAMP) $(WEB) tex

@@ -90,3 +90,10 @@ def test_colab_cell_installs_the_course_package():
         first_code = next(c for c in json.loads(notebook.read_text())["cells"] if c["cell_type"] == "code")
         source = "".join(first_code["source"])
         assert '"google.colab" in sys.modules' in source and "%pip install" in source, notebook.name
+
+
+def test_no_citation_inside_a_figure_caption():
+    # A {cite} in a caption breaks the PDF (hyperref in a moving argument); cite in the text instead.
+    for page in (ROOT / "book").glob("*.md"):
+        for number, line in enumerate(page.read_text().splitlines(), 1):
+            assert not ("caption:" in line and "{cite}" in line), f"{page.name}:{number}"
