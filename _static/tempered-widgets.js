@@ -199,8 +199,54 @@
     update();
   }
 
+  /* A recorded annealing run of a tour: cities and the tour at a step, lengths against step. */
+  function tourReplay(root, spec) {
+    var title = html("div", { "class": "tw-title" }, root);
+    var svg = el("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": spec.alt || "annealing replay" }, root);
+    var cities = spec.cities, R = spec.steps.length;
+    var xs = cities.map(function (c) { return c[0]; }), ys = cities.map(function (c) { return c[1]; });
+    var x0 = Math.min.apply(null, xs), x1 = Math.max.apply(null, xs), y0 = Math.min.apply(null, ys), y1 = Math.max.apply(null, ys);
+    var side = H - M.top - 20, scale = side / Math.max(x1 - x0, y1 - y0);
+    var cx = function (x) { return 12 + (x - x0) * scale; }, cy = function (y) { return M.top + side - (y - y0) * scale; };
+    var tour = el("polyline", { fill: "none", stroke: COLORS[0], "stroke-width": 2 }, svg);
+    cities.forEach(function (c) { el("circle", { cx: cx(c[0]), cy: cy(c[1]), r: 3.5, "class": "tw-city" }, svg); });
+    var left = 12 + side + 70, right = W - M.right, top = M.top, bottom = H - M.bottom + 20;
+    var all = spec.lengths.concat(spec.best, spec.optimum ? [spec.optimum] : []);
+    var lo = Math.min.apply(null, all), hi = Math.max.apply(null, all), last = spec.steps[R - 1] || 1;
+    var px = function (s) { return left + s / last * (right - left); }, py = function (v) { return bottom - (v - lo) / (hi - lo || 1) * (bottom - top); };
+    el("line", { x1: left, y1: bottom, x2: right, y2: bottom, "class": "tw-axis" }, svg);
+    el("line", { x1: left, y1: top, x2: left, y2: bottom, "class": "tw-axis" }, svg);
+    el("text", { x: (left + right) / 2, y: H - 8, "class": "tw-label", "text-anchor": "middle" }, svg).textContent = "step";
+    el("text", { x: left - 40, y: (top + bottom) / 2, "class": "tw-label", "text-anchor": "middle",
+      transform: "rotate(-90 " + (left - 40) + " " + (top + bottom) / 2 + ")" }, svg).textContent = "tour length";
+    [lo, hi].forEach(function (v) { el("text", { x: left - 4, y: py(v) + 4, "class": "tw-tick", "text-anchor": "end" }, svg).textContent = v.toFixed(2); });
+    var path = function (values) { return values.map(function (v, i) { return (i ? "L" : "M") + px(spec.steps[i]).toFixed(1) + "," + py(v).toFixed(1); }).join(""); };
+    el("path", { d: path(spec.lengths), fill: "none", stroke: COLORS[0], "stroke-width": 1 }, svg);
+    el("path", { d: path(spec.best), fill: "none", stroke: COLORS[1], "stroke-width": 2.5 }, svg);
+    if (spec.optimum) el("line", { x1: left, x2: right, y1: py(spec.optimum), y2: py(spec.optimum), stroke: COLORS[2], "stroke-dasharray": "6 4" }, svg);
+    var marker = el("line", { y1: top, y2: bottom, stroke: COLORS[3], "stroke-width": 1.5 }, svg);
+    var legend = html("div", { "class": "tw-legend" }, root);
+    html("span", { style: "color:" + COLORS[0] }, legend, "━ current length   ");
+    html("span", { style: "color:" + COLORS[1] }, legend, "━ best so far   ");
+    if (spec.optimum) html("span", { style: "color:" + COLORS[2] }, legend, "╌ optimum");
+    var controls = html("div", { "class": "tw-controls" }, root);
+    var slider = linSlider(controls, "record", { min: 0, max: R - 1, step: 1, value: 0 });
+    function update() {
+      var k = Math.round(slider.get()), order = spec.tours[k].concat([spec.tours[k][0]]);
+      tour.setAttribute("points", order.map(function (i) { return cx(cities[i][0]).toFixed(1) + "," + cy(cities[i][1]).toFixed(1); }).join(" "));
+      marker.setAttribute("x1", px(spec.steps[k])); marker.setAttribute("x2", px(spec.steps[k]));
+      slider.out.textContent = "step " + spec.steps[k];
+      title.textContent = "step " + spec.steps[k] + ", T = " + fmt(spec.temperatures[k]) + ":  length " +
+        spec.lengths[k].toFixed(3) + ", best " + spec.best[k].toFixed(3);
+      root.setAttribute("data-state", String(k));
+    }
+    slider.input.addEventListener("input", update);
+    update();
+  }
+
   var KINDS = {
     bars: bars,
+    "tour-replay": tourReplay,
     "two-logit": function (root, spec) {
       var sigma = function (z) { return 1 / (1 + Math.exp(-z)); };
       curve(root, spec, {
@@ -229,6 +275,131 @@
         title: function (q) { var x = spec.x === undefined ? 0 : spec.x; return "T = " + fmt(q.T) + ":  at x = " + fmt(x) + ", T·LSE = " + lse(x, q).toFixed(3) + ", max = " + top(x).toFixed(3); },
       });
     },
+    /* Temperature next to truncation (chapter 7): the same rules as tempered.truncation, so the
+     * browser and Python keep the same tokens, ties included. Top-k keeps logits >= the k-th largest;
+     * top-p sorts ascending (stable: among equal logits the later index ranks higher) and removes a
+     * token while the running sum up to it is <= 1 - p; min-p removes p_i < min_p * p_max.
+     * "transformers" order divides by T first; "llama.cpp" order truncates first and divides by T last. */
+    truncation: (function () {
+      var METHODS = ["none", "top-k", "top-p", "min-p"], ORDERS = ["transformers", "llama.cpp"];
+      function softmax(z) {
+        var max = -Infinity;
+        z.forEach(function (x) { if (x > max) max = x; });
+        var w = z.map(function (x) { return x === -Infinity ? 0 : Math.exp(x - max); });
+        var total = w.reduce(function (a, b) { return a + b; }, 0);
+        return w.map(function (x) { return x / total; });
+      }
+      function keepTopK(z, k) {
+        var sorted = z.slice().sort(function (a, b) { return a > b ? -1 : a < b ? 1 : 0; });
+        var kth = sorted[Math.min(Math.max(Math.round(k), 1), z.length) - 1];
+        return z.map(function (x) { return x !== -Infinity && x >= kth; });
+      }
+      function keepTopP(z, p) {
+        if (p >= 1) return z.map(function (x) { return x !== -Infinity; });
+        var order = z.map(function (x, i) { return i; });
+        order.sort(function (a, b) { return z[a] < z[b] ? -1 : z[a] > z[b] ? 1 : 0; });  // stable
+        var probs = softmax(order.map(function (i) { return z[i]; }));
+        var keep = z.map(function () { return true; }), tail = 0;
+        order.forEach(function (i, j) {
+          tail += probs[j];
+          if (tail <= 1 - p && j < order.length - 1) keep[i] = false;
+        });
+        return keep.map(function (k, i) { return k && z[i] !== -Infinity; });
+      }
+      function keepMinP(z, minP) {
+        var probs = softmax(z), top = Math.max.apply(null, probs);
+        return z.map(function (x, i) { return x !== -Infinity && !(probs[i] < minP * top); });
+      }
+      /* The final distribution: {probs, before (softmax(u / T)), kept}. Logits use null for -inf. */
+      function compute(logits, T, method, param, order) {
+        var u = logits.map(function (x) { return x === null ? -Infinity : x; });
+        var z = order === "llama.cpp" ? u.slice() : u.map(function (x) { return x / T; });
+        var kept = method === "top-k" ? keepTopK(z, param) : method === "top-p" ? keepTopP(z, param)
+          : method === "min-p" ? keepMinP(z, param) : z.map(function (x) { return x !== -Infinity; });
+        var last = z.map(function (x, i) { return kept[i] ? (order === "llama.cpp" ? x / T : x) : -Infinity; });
+        return { probs: softmax(last), before: temper(logits, T), kept: kept };
+      }
+      function widget(root, spec) {
+        var n = spec.logits.length, params = {};
+        for (var key in spec.params) params[key] = spec.params[key];
+        var title = html("div", { "class": "tw-title" }, root);
+        var svg = el("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": spec.alt || "bar chart" }, root);
+        var ax = makeAxes(svg, "token", "probability");
+        var scale = yScale(0, 1.02, false);
+        drawYTicks(ax, [0, 0.2, 0.4, 0.6, 0.8, 1.0], scale, function (v) { return v.toFixed(1); });
+        var slot = (W - M.left - M.right) / n, outlines = [], rects = [], crosses = [];
+        spec.logits.forEach(function (u, i) {
+          var x = M.left + i * slot;
+          rects.push(el("rect", { x: x + slot * 0.22, width: Math.max(slot * 0.56, 1), y: H - M.bottom, height: 0, fill: COLORS[0] }, svg));
+          outlines.push(el("path", { fill: "none", "stroke-width": 1.6, "stroke-dasharray": "5 3", "class": "tw-outline" }, svg));
+          crosses.push(el("text", { x: x + slot / 2, y: H - M.bottom + 5, "text-anchor": "middle", fill: COLORS[3],
+            "font-size": 16, "font-weight": 700 }, svg));
+          var t = el("text", { "class": "tw-tick", "text-anchor": "end",
+            transform: "translate(" + (x + slot / 2) + "," + (H - M.bottom + 14) + ") rotate(-40)" }, svg);
+          t.textContent = spec.labels ? spec.labels[i] : String(i);
+        });
+        var legend = html("div", { "class": "tw-legend" }, root);
+        html("span", { style: "color:" + COLORS[0] }, legend, "█ final distribution   ");
+        html("span", {}, legend, "┆ softmax(u / T) before truncation (dashed)   ");
+        html("span", { style: "color:" + COLORS[3] }, legend, "✕ removed: probability 0");
+        var controls = html("div", { "class": "tw-controls" }, root);
+        var slider = logSlider(controls, "T", { min: 0.01, max: 100, value: spec.T || 1, aria: "temperature" });
+        var methodRow = html("label", { "class": "tw-control" }, controls);
+        html("span", {}, methodRow, "truncation ");
+        var menu = html("select", { "aria-label": "truncation rule" }, methodRow);
+        METHODS.forEach(function (m) { html("option", { value: m }, menu, m); });
+        menu.value = spec.method;
+        var paramRow = html("label", { "class": "tw-control" }, controls);
+        var paramName = html("span", {}, paramRow, "");
+        var paramInput = html("input", { type: "range", "aria-label": "truncation parameter" }, paramRow);
+        var paramOut = html("output", {}, paramRow);
+        var orderRow = html("label", { "class": "tw-control" }, controls);
+        html("span", {}, orderRow, "order ");
+        var orderMenu = html("select", { "aria-label": "order of temperature and truncation" }, orderRow);
+        ORDERS.forEach(function (o) { html("option", { value: o }, orderMenu, o); });
+        orderMenu.value = spec.order;
+        function setParamControl() {
+          var m = menu.value;
+          paramRow.style.display = m === "none" ? "none" : "";
+          if (m === "top-k") { paramInput.min = 1; paramInput.max = n; paramInput.step = 1; }
+          else if (m === "top-p") { paramInput.min = 0.01; paramInput.max = 1; paramInput.step = 0.01; }
+          else { paramInput.min = 0; paramInput.max = 1; paramInput.step = 0.01; }
+          paramName.textContent = m === "top-k" ? "k " : m === "top-p" ? "p " : "min-p ";
+          if (m !== "none") paramInput.value = params[m];
+        }
+        function update() {
+          var T = slider.get(), m = menu.value;
+          if (m !== "none") params[m] = m === "top-k" ? parseInt(paramInput.value, 10) : parseFloat(paramInput.value);
+          var param = params[m], res = compute(spec.logits, T, m, param, orderMenu.value);
+          var kept = 0, finite = 0, removedMass = 0;
+          res.probs.forEach(function (q, i) {
+            var y = scale(q), yb = scale(res.before[i]), x = M.left + i * slot;
+            var gone = spec.logits[i] !== null && !res.kept[i];
+            rects[i].setAttribute("y", Math.min(y, H - M.bottom));
+            rects[i].setAttribute("height", Math.max(0, H - M.bottom - y));
+            outlines[i].setAttribute("d", "M" + (x + slot * 0.11).toFixed(1) + "," + (H - M.bottom) + "V" + yb.toFixed(1) +
+              "H" + (x + slot * 0.89).toFixed(1) + "V" + (H - M.bottom));
+            outlines[i].setAttribute("stroke", gone ? COLORS[3] : "currentColor");
+            crosses[i].textContent = gone ? "✕" : "";
+            if (spec.logits[i] !== null) finite += 1;
+            if (res.kept[i]) kept += 1;
+            if (gone) removedMass += res.before[i];
+          });
+          slider.out.textContent = fmt(T);
+          paramOut.textContent = m === "none" ? "" : m === "top-k" ? String(param) : param.toFixed(2);
+          title.textContent = "T = " + fmt(T) + ", " + (m === "none" ? "no truncation" : m + " = " + (m === "top-k" ? param : param.toFixed(2))) +
+            ", " + orderMenu.value + " order:  kept " + kept + " of " + finite + ", removed mass " + removedMass.toFixed(3);
+          root.setAttribute("data-state", res.probs.map(function (q) { return q.toFixed(6); }).join(","));
+        }
+        menu.addEventListener("change", function () { setParamControl(); update(); });
+        orderMenu.addEventListener("change", update);
+        paramInput.addEventListener("input", update);
+        slider.input.addEventListener("input", update);
+        setParamControl(); update();
+      }
+      widget.compute = compute;
+      return widget;
+    })(),
   };
 
   function init() {

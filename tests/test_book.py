@@ -97,3 +97,11 @@ def test_no_citation_inside_a_figure_caption():
     for page in (ROOT / "book").glob("*.md"):
         for number, line in enumerate(page.read_text().splitlines(), 1):
             assert not ("caption:" in line and "{cite}" in line), f"{page.name}:{number}"
+
+
+def test_no_page_ships_ipywidgets_state(built_book):
+    # Built pages show static twins; ipywidgets state would pull in the 3.6 MB widget manager,
+    # whose modules are not all served offline. A widget without a static twin fails here.
+    for page in toc_files():
+        html = (built_book / f"{page}.html").read_text()
+        assert "application/vnd.jupyter.widget-state+json" not in html, f"{page} ships ipywidgets state"

@@ -51,7 +51,7 @@ def test_page_offline_math_alt_weight(browser, site, shots, name):
         assert not outside, f"requests left the machine: {outside}"
         assert not errors, f"console errors: {errors}"
         if page.locator(".math").count():
-            page.wait_for_selector("mjx-container", timeout=15_000)
+            page.wait_for_selector("mjx-container", state="attached", timeout=15_000)
             assert page.locator(".math:not(:has(mjx-container))").count() == 0, "some math did not render"
         missing_alt = page.eval_on_selector_all("img", "els => els.filter(e => !e.alt || !e.alt.trim()).map(e => e.src)")
         assert not missing_alt, f"images without alt text: {missing_alt}"

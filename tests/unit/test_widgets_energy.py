@@ -101,3 +101,21 @@ def test_book_build_shows_the_static_twin_with_energies(monkeypatch):
     assert isinstance(widget, StaticWidget) and widget.kind == "bars"
     assert widget.spec["energies"] == [0.0, 1.0, None, 0.5] and widget.spec["T"] == 0.5
     assert explorer.T == 0.5
+
+
+def test_book_build_shows_the_annealing_replay_as_a_static_twin(monkeypatch):
+    import IPython.display
+
+    from tempered.widgets.static import STATIC_ENV, StaticWidget
+
+    shown = []
+    monkeypatch.setenv(STATIC_ENV, "1")
+    monkeypatch.setattr(IPython.display, "display", lambda obj, **kw: shown.append(obj))
+    cities, schedule, run = recorded_run()
+    replay = annealing_replay(cities, run, schedule, chain=1, optimum=2.5)
+    (widget,) = shown
+    assert isinstance(widget, StaticWidget) and widget.kind == "tour-replay"
+    spec = widget.spec
+    assert spec["steps"] == run.steps.tolist() and spec["tours"] == run.snapshots[:, 1].tolist()
+    assert len(spec["lengths"]) == len(spec["best"]) == len(spec["temperatures"]) == len(run.steps)
+    assert spec["optimum"] == 2.5 and isinstance(replay, AnnealingReplay)

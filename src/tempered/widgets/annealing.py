@@ -11,6 +11,7 @@ import numpy as np
 
 from ..style import OKABE_ITO
 from ._live import LiveFigure, new_figure
+from .static import in_static_book, show_static
 
 
 class AnnealingReplay(LiveFigure):
@@ -94,9 +95,6 @@ def annealing_replay(cities, result, temperatures, chain=0, optimum=None):
     ``temperatures`` is the schedule that run used (shape (n_steps,) or
     (n_steps, n_chains)). A play button steps through the run.
     """
-    import ipywidgets as w
-    from IPython.display import display
-
     if result.snapshots.shape[0] == 0:
         raise ValueError("annealing_replay: the run recorded no tours; use record_every > 0 and record_tours=True")
     Ts = np.asarray(temperatures, dtype=float)
@@ -104,6 +102,17 @@ def annealing_replay(cities, result, temperatures, chain=0, optimum=None):
     at_steps = Ts[np.minimum(result.steps, Ts.size - 1)]
     replay = AnnealingReplay(cities, result.steps, result.snapshots[:, chain], result.trace[:, chain],
                              result.best_trace[:, chain], at_steps, optimum=optimum)
+    if in_static_book():
+        show_static("tour-replay", {
+            "cities": replay.cities.round(4).tolist(), "steps": replay.steps.tolist(), "tours": replay.tours.tolist(),
+            "lengths": replay.lengths.round(4).tolist(), "best": replay.best_lengths.round(4).tolist(),
+            "temperatures": [float(f"{t:.4g}") for t in replay.temperatures],
+            "optimum": None if optimum is None else round(float(optimum), 4)},
+            "Replay of an annealing run: the tour at the chosen record, and its length against the step", replay)
+        return replay
+    import ipywidgets as w
+    from IPython.display import display
+
     spacing = int(result.steps[1] - result.steps[0]) if result.steps.size > 1 else 1
     slider = w.IntSlider(value=0, min=0, max=int(result.steps[-1]), step=spacing, description="step")
     play = w.Play(value=0, min=0, max=int(result.steps[-1]), step=spacing, interval=80)
