@@ -45,6 +45,16 @@ def encode_png_rgb(rgba: np.ndarray) -> bytes:
             + _png_chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)) + _png_chunk(b"IEND", b""))
 
 
+def probability_scale(ax, log_scale: bool, floor: float) -> None:
+    """Put ``ax`` on a log [floor, 1] or a linear [0, 1] probability axis."""
+    if log_scale:
+        ax.set_yscale("log")
+        ax.set_ylim(floor, 1.5)
+    else:
+        ax.set_yscale("linear")
+        ax.set_ylim(0, 1.02)
+
+
 class LiveFigure:
     """Base class for widgets. Subclasses draw in ``__init__``, then:
 
@@ -64,6 +74,12 @@ class LiveFigure:
         """Declare the artists redrawn on every tick."""
         self._animated = list(artists)
         self._background = None
+
+    def switch_probability_scale(self, ax, log_scale: bool, floor: float) -> None:
+        """Change ``ax`` between log and linear probability scales and redraw everything."""
+        probability_scale(ax, log_scale, floor)
+        self.invalidate()
+        self.refresh()
 
     def invalidate(self) -> None:
         """Forget the cached background and layout; the next refresh redraws the static parts."""

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..energy import boltzmann, check_energies, thermodynamics
 from ..style import OKABE_ITO
-from ._live import LiveFigure, new_figure
+from ._live import LiveFigure, new_figure, probability_scale
 from .static import in_static_book, json_logits, show_static
 
 
@@ -40,7 +40,7 @@ class BoltzmannExplorer(LiveFigure):
         ax_p.set_ylabel("probability $p_i$")
         ax_p.set_xlim(-0.5, n - 0.5)
         self.set_animated([self.mean_line, self.free_line, self.prob_line, ax_e.title])
-        self._apply_scale(log_scale)
+        probability_scale(self.ax_prob, log_scale, 1e-8)
         self.update(T)
 
     def update(self, T: float) -> None:
@@ -57,19 +57,9 @@ class BoltzmannExplorer(LiveFigure):
             fontsize=12)
         self.refresh()
 
-    def _apply_scale(self, log_scale: bool) -> None:
-        if log_scale:
-            self.ax_prob.set_yscale("log")
-            self.ax_prob.set_ylim(1e-8, 1.5)
-        else:
-            self.ax_prob.set_yscale("linear")
-            self.ax_prob.set_ylim(0, 1.02)
-
     def set_log_scale(self, log_scale: bool) -> None:
         """Switch the probability axis between log [1e-8, 1] and linear [0, 1]."""
-        self._apply_scale(log_scale)
-        self.invalidate()
-        self.refresh()
+        self.switch_probability_scale(self.ax_prob, log_scale, 1e-8)
 
 
 def boltzmann_explorer(energies, T=1.0):

@@ -11,7 +11,7 @@ from ..softmax import entropy, tempered_softmax
 from ..style import OKABE_ITO
 import IPython.display
 
-from ._live import LiveFigure, new_figure
+from ._live import LiveFigure, new_figure, probability_scale
 from .static import in_static_book, json_logits, show_static
 
 
@@ -33,7 +33,7 @@ class TemperatureExplorer(LiveFigure):
         ax.set_ylabel("probability")
         self.set_animated([*self.bars, ax.title])
         self.T = T
-        self._apply_scale(log_scale)
+        probability_scale(self.ax, log_scale, 1e-6)
         self.update(T)
 
     def update(self, T: float) -> None:
@@ -45,19 +45,9 @@ class TemperatureExplorer(LiveFigure):
         self.ax.set_title(f"T = {T:.3g}:  entropy H = {entropy(p):.3f} nats (max {self.max_entropy:.3f})")
         self.refresh()
 
-    def _apply_scale(self, log_scale: bool) -> None:
-        if log_scale:
-            self.ax.set_yscale("log")
-            self.ax.set_ylim(1e-6, 1.5)
-        else:
-            self.ax.set_yscale("linear")
-            self.ax.set_ylim(0, 1.02)
-
     def set_log_scale(self, log_scale: bool) -> None:
         """Switch the probability axis between linear [0, 1] and log [1e-6, 1]."""
-        self._apply_scale(log_scale)
-        self.invalidate()
-        self.refresh()
+        self.switch_probability_scale(self.ax, log_scale, 1e-6)
 
 
 def temperature_explorer(logits, labels=None, T=1.0):
