@@ -11,7 +11,7 @@ import nbformat
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
-BUDGET_SECONDS = {"01": 15, "02": 15, "03": 15, "04": 15, "05": 30}
+BUDGET_SECONDS = {"01": 15, "02": 15, "03": 15, "04": 15, "05": 30, "06": 60, "07": 60, "08": 60, "09": 60}
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ import time
 import numpy as np
 
 from tempered.widgets import (BoltzmannExplorer, LimitsExplorer, SmoothMaxExplorer, TemperatureExplorer,
-                              TwoLogitExplorer)
+                              TruncationExplorer, TwoLogitExplorer)
 
 TICKS = 50
 
@@ -38,6 +38,8 @@ def cases():
     x = np.linspace(0, 1, 200)
     boltzmann = BoltzmannExplorer(3 * np.sin(12 * x) + 4 * (x - 0.6) ** 2 * 10)
     yield "Boltzmann landscape (ch. 5)", boltzmann, boltzmann.update, temperatures
+    truncation = TruncationExplorer(logits, method="top-p", param=0.9)
+    yield "temperature + top-p (ch. 7)", truncation, lambda T: truncation.update(T=T), temperatures
 
 
 def main() -> None:

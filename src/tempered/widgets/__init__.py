@@ -11,6 +11,7 @@ from .energy import BoltzmannExplorer, boltzmann_explorer
 from .limits import LimitsExplorer, limits_explorer
 from .smooth_max import SmoothMaxExplorer, smooth_max_explorer
 from .temperature import TemperatureExplorer, temperature_explorer
+from .truncation import TruncationExplorer, truncation_explorer
 from .two_logit import TwoLogitExplorer, two_logit_explorer
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "LimitsExplorer", "limits_explorer",
     "BoltzmannExplorer", "boltzmann_explorer",
     "AnnealingReplay", "annealing_replay",
+    "TruncationExplorer", "truncation_explorer",
 ]
