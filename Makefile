@@ -3,6 +3,8 @@
 #   make test   run every test: package, notebooks (nbval), book build, course checks
 #   make serve  build, then serve the book on http://127.0.0.1:8000
 #   make bench  print the benchmark figures
+#   make assignments  student and autograder versions of the assignments (otter-grader)
+#   make grade ASSIGNMENT=<name> SUBMISSIONS=<folder>  grade submissions into a CSV, no Docker
 #   make pdf    the whole book as one PDF, _build/latex/book.pdf (installs TeX Live from Debian if needed)
 PYTHON ?= python3
 VENV   := .venv
@@ -10,7 +12,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 WEB    := web/node_modules/.installed
 
-.PHONY: env book serve test bench notebooks clean browser tex pdf
+.PHONY: env book serve test bench notebooks clean browser tex pdf assignments grade
 
 env: $(STAMP)
 
@@ -57,6 +59,18 @@ pdf: $(STAMP) $(WEB) tex
 	rm -rf _build/latex
 	$(BIN)/jupyter-book build . --builder pdflatex
 	@ls -l _build/latex/book.pdf
+
+# Classroom: otter-grader assignments. Student and autograder versions go to _build/assignments/<name>/.
+assignments: $(STAMP)
+	$(BIN)/python tools/assignments.py build
+
+# Grade a folder of submitted notebooks into a CSV of points per question, without Docker:
+#   make grade ASSIGNMENT=a1-tempered-softmax SUBMISSIONS=path/to/folder [OUT=scores.csv]
+grade: $(STAMP)
+	@if [ -z "$(ASSIGNMENT)" ] || [ -z "$(SUBMISSIONS)" ]; then \
+	  echo "usage: make grade ASSIGNMENT=<name> SUBMISSIONS=<folder of .ipynb> [OUT=<file.csv>]"; \
+	  echo "assignments:"; $(BIN)/python tools/assignments.py list; exit 2; fi
+	$(BIN)/python tools/assignments.py grade "$(ASSIGNMENT)" "$(SUBMISSIONS)" $(if $(OUT),--out "$(OUT)")
 
 notebooks: $(STAMP)
 	$(BIN)/python tools/execute_notebooks.py
