@@ -9,7 +9,7 @@ import time
 import numpy as np
 
 from tempered.widgets import (BoltzmannExplorer, LimitsExplorer, SmoothMaxExplorer, TemperatureExplorer,
-                              TruncationExplorer, TwoLogitExplorer)
+                              NextTokenExplorer, TruncationExplorer, TwoLogitExplorer)
 
 TICKS = 50
 
@@ -40,6 +40,8 @@ def cases():
     yield "Boltzmann landscape (ch. 5)", boltzmann, boltzmann.update, temperatures
     truncation = TruncationExplorer(logits, method="top-p", param=0.9)
     yield "temperature + top-p (ch. 7)", truncation, lambda T: truncation.update(T=T), temperatures
+    next_token = NextTokenExplorer("the dog that", model="grammar")
+    yield "next token, grammar model (ch. 6)", next_token, lambda T: next_token.update(T=T), temperatures
 
 
 def main() -> None:

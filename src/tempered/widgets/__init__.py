@@ -9,6 +9,7 @@ time exactly what a tick costs. In the built book each shows its static twin
 from .annealing import AnnealingReplay, annealing_replay
 from .energy import BoltzmannExplorer, boltzmann_explorer
 from .limits import LimitsExplorer, limits_explorer
+from .next_token import NextTokenExplorer, next_token_explorer
 from .smooth_max import SmoothMaxExplorer, smooth_max_explorer
 from .temperature import TemperatureExplorer, temperature_explorer
 from .truncation import TruncationExplorer, truncation_explorer
@@ -22,4 +23,5 @@ __all__ = [
     "BoltzmannExplorer", "boltzmann_explorer",
     "AnnealingReplay", "annealing_replay",
     "TruncationExplorer", "truncation_explorer",
+    "NextTokenExplorer", "next_token_explorer",
 ]
