@@ -124,3 +124,19 @@ class LiveFigure:
 
     def _repr_png_(self) -> bytes:
         return self.png()
+
+
+def show_with_temperature_controls(explorer, T: float, scales=("linear", "log"), scale_label="y axis") -> None:
+    """Display ``explorer`` under a log-scale T slider (0.01 to 100) and a linear/log axis toggle.
+
+    The slider calls ``explorer.update(T)``; the toggle calls ``explorer.set_log_scale``.
+    ``scales`` gives the toggle's options, the first being the initial one.
+    """
+    import IPython.display
+    import ipywidgets as w
+
+    slider = w.FloatLogSlider(value=T, base=10, min=-2, max=2, step=0.01, description="T", readout_format=".3g")
+    toggle = w.ToggleButtons(options=list(scales), description=scale_label)
+    slider.observe(lambda change: explorer.update(change["new"]), names="value")
+    toggle.observe(lambda change: explorer.set_log_scale(change["new"] == "log"), names="value")
+    IPython.display.display(w.VBox([w.HBox([slider, toggle]), explorer.image_widget()]))

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..energy import boltzmann, check_energies, thermodynamics
 from ..style import OKABE_ITO
-from ._live import LiveFigure, new_figure, probability_scale
+from ._live import LiveFigure, new_figure, probability_scale, show_with_temperature_controls
 from .static import in_static_book, json_logits, show_static
 
 
@@ -76,13 +76,5 @@ def boltzmann_explorer(energies, T=1.0):
                     "Bar chart of the Boltzmann probabilities of the states at the temperature set by the slider, "
                     "with the mean energy, entropy and free energy shown above it", explorer)
         return explorer
-    import ipywidgets as w
-    from IPython.display import display
-
-    slider = w.FloatLogSlider(value=T, base=10, min=-2, max=2, step=0.01, description="T",
-                              readout_format=".3g")
-    toggle = w.ToggleButtons(options=["log", "linear"], description="p axis")
-    slider.observe(lambda change: explorer.update(change["new"]), names="value")
-    toggle.observe(lambda change: explorer.set_log_scale(change["new"] == "log"), names="value")
-    display(w.VBox([w.HBox([slider, toggle]), explorer.image_widget()]))
+    show_with_temperature_controls(explorer, T, scales=("log", "linear"), scale_label="p axis")
     return explorer

@@ -9,9 +9,8 @@ import numpy as np
 
 from ..softmax import entropy, tempered_softmax
 from ..style import OKABE_ITO
-import IPython.display
 
-from ._live import LiveFigure, new_figure, probability_scale
+from ._live import LiveFigure, new_figure, probability_scale, show_with_temperature_controls
 from .static import in_static_book, json_logits, show_static
 
 
@@ -61,12 +60,5 @@ def temperature_explorer(logits, labels=None, T=1.0):
         show_static("bars", {"logits": json_logits(logits), "labels": explorer.labels, "T": T},
                     "Bar chart of the token probabilities at the temperature set by the slider", explorer)
         return explorer
-    import ipywidgets as w
-
-    slider = w.FloatLogSlider(value=T, base=10, min=-2, max=2, step=0.01, description="T",
-                              readout_format=".3g")
-    toggle = w.ToggleButtons(options=["linear", "log"], description="y axis")
-    slider.observe(lambda change: explorer.update(change["new"]), names="value")
-    toggle.observe(lambda change: explorer.set_log_scale(change["new"] == "log"), names="value")
-    IPython.display.display(w.VBox([w.HBox([slider, toggle]), explorer.image_widget()]))
+    show_with_temperature_controls(explorer, T)
     return explorer
