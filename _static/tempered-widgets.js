@@ -4,7 +4,7 @@
  * script finds each one and draws an SVG figure with its controls. Tempering is exact
  * and cheap, so the browser re-computes softmax(u / T) from the logits embedded at
  * build time. Kinds: "bars" (a distribution at temperature T), "two-logit",
- * "smooth-max". Every control updates the existing SVG elements in place.
+ * "smooth-max", "flow-samples" (pre-computed flow samples at a latent temperature). Every control updates the existing SVG elements in place.
  */
 (function () {
   "use strict";
@@ -244,8 +244,53 @@
     update();
   }
 
+  /* Samples of 2-D flows at a latent temperature tau (chapter 8): the samples f(tau * eps) were
+   * computed at build time for each tau in spec.taus (spec.frames[k][panel] = [[x, y], ...]);
+   * the slider shows the frame at the nearest tau. One square panel per flow. */
+  function flowSamples(root, spec) {
+    var title = html("div", { "class": "tw-title" }, root);
+    var svg = el("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": spec.alt || "flow samples" }, root);
+    var P = spec.names.length, gap = 46, sx = spec.xlim, sy = spec.ylim, span = Math.max(sx[1] - sx[0], sy[1] - sy[0]);
+    // side: pixels per `span` data units, the largest that fits both ways (equal scales on x and y)
+    var side = Math.min((H - M.top - 44) * span / (sy[1] - sy[0]), (W - 20 - gap * P) / P * span / (sx[1] - sx[0]));
+    var bw = (sx[1] - sx[0]) / span * side, bh = (sy[1] - sy[0]) / span * side;
+    var inside = function (pt) { return pt[0] >= sx[0] && pt[0] <= sx[1] && pt[1] >= sy[0] && pt[1] <= sy[1]; };
+    var groups = spec.names.map(function (name, p) {
+      var left = gap + p * (bw + gap), top = M.top;
+      var px = function (x) { return left + (x - sx[0]) / span * side; };
+      var py = function (y) { return top + (sy[1] - y) / span * side; };
+      el("rect", { x: left, y: top, width: bw, height: bh, fill: "none", "class": "tw-axis" }, svg);
+      el("text", { x: left + bw / 2, y: top + bh + 34, "class": "tw-label", "text-anchor": "middle" }, svg).textContent = name;
+      [sx[0], sx[1]].forEach(function (x) { el("text", { x: px(x), y: top + bh + 16, "class": "tw-tick", "text-anchor": "middle" }, svg).textContent = fmt(x); });
+      [sy[0], sy[1]].forEach(function (y) { el("text", { x: left - 4, y: py(y) + 4, "class": "tw-tick", "text-anchor": "end" }, svg).textContent = fmt(y); });
+      var g = el("g", { fill: COLORS[p % COLORS.length], "fill-opacity": 0.5 }, svg);
+      var dots = spec.frames[0][p].map(function () { return el("circle", { r: 1.6 }, g); });
+      return { px: px, py: py, dots: dots };
+    });
+    var controls = html("div", { "class": "tw-controls" }, root);
+    var taus = spec.taus;
+    var slider = linSlider(controls, "τ", { min: taus[0], max: taus[taus.length - 1], step: 0.01, value: spec.tau === undefined ? 1 : spec.tau });
+    function update() {
+      var t = slider.get(), k = 0;
+      taus.forEach(function (v, i) { if (Math.abs(v - t) < Math.abs(taus[k] - t)) k = i; });
+      groups.forEach(function (grp, p) {
+        spec.frames[k][p].forEach(function (pt, i) {
+          grp.dots[i].setAttribute("cx", grp.px(pt[0]).toFixed(1));
+          grp.dots[i].setAttribute("cy", grp.py(pt[1]).toFixed(1));
+          grp.dots[i].setAttribute("visibility", inside(pt) ? "visible" : "hidden");
+        });
+      });
+      slider.out.textContent = taus[k].toFixed(2);
+      title.textContent = "latent std × τ, τ = " + taus[k].toFixed(2) + "  (samples p_z^(1/T) with T = τ² = " + (taus[k] * taus[k]).toFixed(2) + ")";
+      root.setAttribute("data-state", String(k));
+    }
+    slider.input.addEventListener("input", update);
+    update();
+  }
+
   var KINDS = {
     bars: bars,
+    "flow-samples": flowSamples,
     "tour-replay": tourReplay,
     "two-logit": function (root, spec) {
       var sigma = function (z) { return 1 / (1 + Math.exp(-z)); };

@@ -42,6 +42,11 @@ def cases():
     yield "temperature + top-p (ch. 7)", truncation, lambda T: truncation.update(T=T), temperatures
     next_token = NextTokenExplorer("the dog that", model="grammar")
     yield "next token, grammar model (ch. 6)", next_token, lambda T: next_token.update(T=T), temperatures
+    from tempered.flows import fit_moons_flows
+    from tempered.widgets.flow import FlowSamplesExplorer
+
+    flows = FlowSamplesExplorer(fit_moons_flows()[0])
+    yield "flow samples at latent tau (ch. 8)", flows, flows.update, np.linspace(0, 1.2, TICKS)
 
 
 def main() -> None:

@@ -9,6 +9,11 @@ shows the code a learner must see. Modules:
 - ``tempered.mcmc``     Metropolis sampling and parallel tempering, vectorised over chains
 - ``tempered.annealing`` cooling schedules, simulated annealing of a tour, the exact optimum
 - ``tempered.ais``      annealed importance sampling of log Z
+- ``tempered.truncation`` top-k, top-p, min-p and typical filtering, in either order with T
+- ``tempered.lm``       the course's language models (offline) and generation helpers
+- ``tempered.flows``    a small 2-D normalising flow and sampling at a latent temperature
+- ``tempered.calibration`` temperature scaling, NLL and expected calibration error
+- ``tempered.bandits``  Boltzmann exploration on a multi-armed bandit
 - ``tempered.style``    the course's figure style (colour-blind-safe palette)
 - ``tempered.widgets``  interactive figures for live notebooks
 - ``tempered.checks``   friendly checks for exercises

@@ -5,6 +5,9 @@ Each widget draws its figure once and then updates artists in place
 object whose ``update`` method is the slider callback, so the benchmark can
 time exactly what a tick costs. In the built book each shows its static twin
 (see ``tempered.widgets.static``).
+
+``tempered.widgets.flow`` needs torch, so it is not imported here: import it
+from its module, which keeps ``import tempered.widgets`` light.
 """
 from .annealing import AnnealingReplay, annealing_replay
 from .energy import BoltzmannExplorer, boltzmann_explorer

@@ -1,0 +1,55 @@
+"""Boltzmann (softmax) exploration on a Gaussian multi-armed bandit.
+
+At step ``t`` the agent picks arm ``a`` with probability
+``softmax(Q / T_t)[a]``, where ``Q`` holds the sample means of the rewards so
+far; ``T_t`` is fixed or annealed. Regret is measured with the true means,
+``sum_t (max(mu) - mu[a_t])`` (pseudo-regret), so it is not blurred by reward noise.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .sampling import as_generator
+from .softmax import tempered_softmax
+
+
+def fixed(T: float):
+    """A constant temperature schedule."""
+    if not T > 0:
+        raise ValueError(f"fixed: T must be > 0, got {T}")
+    return lambda t: float(T)
+
+
+def annealed(T0: float, rate: float = 1.0):
+    """``T_t = T0 / log(e + rate * t)``: starts at ``T0`` and decreases slowly to 0."""
+    if not T0 > 0 or not rate > 0:
+        raise ValueError("annealed: T0 and rate must be > 0")
+    return lambda t: float(T0 / np.log(np.e + rate * t))
+
+
+def boltzmann_bandit(means, schedule, steps: int, rng=None, noise: float = 1.0):
+    """Run softmax exploration for ``steps`` pulls; return ``(arms, cumulative_regret)``.
+
+    Every arm is pulled once first (steps 0..k-1), so each Q is defined.
+    """
+    mu = np.asarray(means, dtype=np.float64)
+    k = mu.size
+    if mu.ndim != 1 or k < 2:
+        raise ValueError("boltzmann_bandit: means must be a 1-D array of at least 2 arms")
+    if int(steps) < k:
+        raise ValueError(f"boltzmann_bandit: steps must be >= the number of arms ({k})")
+    g = as_generator(rng)
+    sums = np.zeros(k)
+    pulls = np.zeros(k)
+    arms = np.empty(int(steps), dtype=np.int64)
+    for t in range(int(steps)):
+        if t < k:
+            a = t
+        else:
+            p = tempered_softmax(sums / pulls, schedule(t))
+            a = int(min(np.searchsorted(np.cumsum(p), g.random(), side="right"), k - 1))
+        arms[t] = a
+        sums[a] += mu[a] + noise * g.standard_normal()
+        pulls[a] += 1
+    regret = np.cumsum(mu.max() - mu[arms])
+    return arms, regret

@@ -1,0 +1,48 @@
+"""Tests of tempered.bandits: Boltzmann exploration and its regret."""
+import numpy as np
+import pytest
+
+from tempered.bandits import annealed, boltzmann_bandit, fixed
+
+MEANS = np.array([0.0, 0.5, 1.0, 0.2])
+
+
+def test_regret_is_cumulative_gap_of_pulled_arms():
+    arms, regret = boltzmann_bandit(MEANS, fixed(0.3), 200, rng=0)
+    assert arms[:4].tolist() == [0, 1, 2, 3]
+    np.testing.assert_allclose(regret, np.cumsum(1.0 - MEANS[arms]))
+    assert np.all(np.diff(regret) >= 0)
+
+
+def test_seeded_runs_repeat():
+    a1, _ = boltzmann_bandit(MEANS, fixed(0.3), 100, rng=5)
+    a2, _ = boltzmann_bandit(MEANS, fixed(0.3), 100, rng=5)
+    assert np.array_equal(a1, a2)
+
+
+def test_huge_temperature_pulls_uniformly():
+    arms, regret = boltzmann_bandit(MEANS, fixed(1e6), 4004, rng=1)
+    freq = np.bincount(arms[4:], minlength=4) / 4000
+    np.testing.assert_allclose(freq, 0.25, atol=0.03)
+    assert regret[-1] / 4004 == pytest.approx(1.0 - MEANS.mean(), abs=0.05)
+
+
+def test_moderate_temperature_finds_the_best_arm():
+    arms, _ = boltzmann_bandit(MEANS, fixed(0.1), 2000, rng=2, noise=0.5)
+    assert np.mean(arms[-500:] == 2) > 0.9
+
+
+def test_annealed_schedule_decreases():
+    s = annealed(1.0)
+    assert s(0) == pytest.approx(1.0)
+    assert s(10) > s(100) > s(10_000) > 0
+
+
+@pytest.mark.parametrize("call", [
+    lambda: fixed(0.0), lambda: annealed(-1.0),
+    lambda: boltzmann_bandit([1.0], fixed(1.0), 10),
+    lambda: boltzmann_bandit(MEANS, fixed(1.0), 2),
+])
+def test_bad_input(call):
+    with pytest.raises(ValueError):
+        call()
