@@ -32,6 +32,22 @@ def check_temperature(T, func: str) -> float:
     return T
 
 
+def check_positive_temperature(T, func: str, name: str = "T", zero_hint: str = "") -> float:
+    """Return ``T`` as a float after checking that it is a finite real number > 0.
+
+    ``zero_hint`` is appended to the message when ``T`` is 0 (e.g. "use greedy decoding").
+    """
+    if isinstance(T, np.ndarray) and T.ndim == 0:
+        T = T.item()
+    if isinstance(T, (bool, np.bool_)) or not isinstance(T, numbers.Real):
+        raise TypeError(f"{func}: {name} must be a real number > 0, got {type(T).__name__} {T!r}")
+    T = float(T)
+    if math.isnan(T) or T <= 0 or math.isinf(T):
+        hint = zero_hint if T == 0 else ""
+        raise ValueError(f"{func}: {name} must be a finite number > 0, got {T:g}{hint}")
+    return T
+
+
 def check_axis(axis, ndim: int, func: str) -> int:
     """Return ``axis`` as a non-negative int, or raise naming the argument."""
     if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, numbers.Integral):

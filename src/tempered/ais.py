@@ -9,8 +9,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from ._validate import check_count
-from .energy import check_positive_temperature
+from ._validate import check_count, check_positive_temperature
 from .sampling import as_generator
 from .softmax import logsumexp
 

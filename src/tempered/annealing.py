@@ -11,8 +11,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import check_count
-from .energy import check_positive_temperature
+from ._validate import check_count, check_positive_temperature
 from .mcmc import _BLOCK_DRAWS
 from .sampling import as_generator
 

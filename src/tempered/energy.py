@@ -14,13 +14,12 @@ a logit of ``-inf`` masks a token. NaN and ``-inf`` energies are errors.
 """
 from __future__ import annotations
 
-import math
 import numbers
 from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import as_float_array, check_temperature
+from ._validate import as_float_array, check_positive_temperature, check_temperature
 from .softmax import entropy as _entropy
 from .softmax import logsumexp, tempered_softmax
 
@@ -34,18 +33,6 @@ __all__ = [
     "Thermodynamics",
     "rugged_landscape",
 ]
-
-
-def check_positive_temperature(T, func: str, name: str = "T") -> float:
-    """Return ``T`` as a float after checking that it is a finite real number > 0."""
-    if isinstance(T, np.ndarray) and T.ndim == 0:
-        T = T.item()
-    if isinstance(T, (bool, np.bool_)) or not isinstance(T, numbers.Real):
-        raise TypeError(f"{func}: {name} must be a real number > 0, got {type(T).__name__} {T!r}")
-    T = float(T)
-    if math.isnan(T) or T <= 0 or math.isinf(T):
-        raise ValueError(f"{func}: {name} must be a finite number > 0, got {T:g}")
-    return T
 
 
 def check_energies(energies, func: str, name: str = "energies") -> np.ndarray:

@@ -18,8 +18,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import check_count
-from .energy import check_energies, check_positive_temperature
+from ._validate import check_count, check_positive_temperature
+from .energy import check_energies
 from .sampling import as_generator
 
 __all__ = ["grid_neighbours", "metropolis", "MetropolisResult", "parallel_tempering", "TemperingResult"]

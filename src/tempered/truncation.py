@@ -41,7 +41,7 @@ import numbers
 
 import numpy as np
 
-from ._validate import as_float_array, checked_max
+from ._validate import as_float_array, check_positive_temperature, checked_max
 
 __all__ = [
     "ORDERS",
@@ -93,13 +93,8 @@ def _check_fraction(x, func: str, name: str, low: float, high: float, low_open: 
 
 
 def _check_T(T, func: str) -> float:
-    if not _is_real(T):
-        raise TypeError(f"{func}: T must be a real number > 0, got {type(T).__name__} {T!r}")
-    T = float(T)
-    if math.isnan(T) or T <= 0 or math.isinf(T):
-        hint = "; T = 0 is greedy decoding (take the argmax), not a temperature to divide by" if T == 0 else ""
-        raise ValueError(f"{func}: T must be a finite number > 0, got {T!r}{hint}")
-    return T
+    return check_positive_temperature(
+        T, func, zero_hint="; T = 0 is greedy decoding (take the argmax), not a temperature to divide by")
 
 
 # ----------------------------------------------------------------------------- helpers
