@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from tempered.flows import (ActNorm, Coupling, Flow, grid, make_flow, normalise_on_grid,
+from tempered.flows import (Coupling, grid, make_flow, normalise_on_grid,
                             pushforward_log_density, tempered_gaussian, tempered_log_density,
                             total_variation, train_flow, two_moons)
 

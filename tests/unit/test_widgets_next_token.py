@@ -6,7 +6,6 @@ import torch
 
 from tempered import tempered_softmax
 from tempered.softmax import entropy
-from tempered.lm import load_model
 from tempered.lm import grammar as g
 from tempered.widgets.next_token import NextTokenExplorer, next_token_explorer
 from tempered.widgets.static import STATIC_ENV, StaticWidget

@@ -185,7 +185,7 @@ class _Reader:
     def item(self):
         flags = self.int()
         kind, levels = flags & 0xFF, flags >> 12
-        has_attr, has_tag = bool(flags & (1 << 9)), bool(flags & (1 << 10))
+        has_attr = bool(flags & (1 << 9))
 
         if kind == NILVALUE_SXP:
             return None
