@@ -10,9 +10,11 @@ predicted class. :func:`expected_calibration_error` and
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import minimize_scalar
 
+from ._optional import require
 from .softmax import log_softmax, tempered_softmax
+
+optimize = require("scipy.optimize", "calibration", "tempered.calibration")
 
 
 def _check_logits_labels(logits, labels, func):
@@ -53,7 +55,7 @@ def fit_temperature(logits, labels, bounds=(1e-2, 1e2)) -> float:
     """The temperature minimising the held-out NLL, found by a bounded 1-D search in log T."""
     z, y = _check_logits_labels(logits, labels, "fit_temperature")
     lo, hi = np.log(bounds[0]), np.log(bounds[1])
-    res = minimize_scalar(lambda s: nll(z, y, float(np.exp(s))), bounds=(lo, hi), method="bounded",
+    res = optimize.minimize_scalar(lambda s: nll(z, y, float(np.exp(s))), bounds=(lo, hi), method="bounded",
                           options={"xatol": 1e-8})
     return float(np.exp(res.x))
 

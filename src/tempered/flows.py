@@ -22,8 +22,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import torch
-from torch import nn
+
+from ._optional import require
+
+torch = require("torch", "flows", "tempered.flows")
+nn = torch.nn
 
 __all__ = [
     "ActNorm", "Coupling", "Flow", "make_flow", "train_flow", "two_moons",

