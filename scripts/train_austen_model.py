@@ -5,7 +5,7 @@
 
 Data: Debian's ``r-cran-janeaustenr`` (janeaustenr by Julia Silge, MIT licence;
 the novels are in the public domain), fetched with ``apt-get download`` and
-read without R by ``tempered.lm.austen``. This script is the only step that
+read without R by ``lmprep.austen_corpus`` (next to this script). This script is the only step that
 touches the network; the course itself only reads the saved model.
 
 Steps: paragraphs of each novel (headings dropped, punctuation kept) -> the
@@ -25,8 +25,15 @@ from pathlib import Path
 
 import numpy as np
 
-from tempered.lm.austen import DEBIAN_PACKAGE, LICENSE, deb_version, extract_novels, fetch_janeaustenr, to_paragraphs
-from tempered.lm.train import make_tiny_gpt2, save_model, train_byte_bpe_tokenizer, train_causal_lm
+from lmprep.austen_corpus import (
+    DEBIAN_PACKAGE,
+    LICENSE,
+    deb_version,
+    extract_novels,
+    fetch_janeaustenr,
+    to_paragraphs,
+)
+from lmprep.train import make_tiny_gpt2, save_model, train_byte_bpe_tokenizer, train_causal_lm
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "tempered" / "lm" / "models" / "austen"

@@ -9,7 +9,7 @@ it is several times faster. Its held-out cross-entropy is 2.7573 nats/token
 against the exact entropy rate 2.7542 (see ``training.json``).
 
 Provenance: everything is made here from the probabilistic grammar in
-``src/tempered/lm/grammar.py`` (original, written for this course); no data or
+``src/tempered/lm/grammar/`` (original, written for this course); no data or
 weights are downloaded. With the default seed the script reproduces the bundled
 model up to the float non-determinism of multithreaded CPU kernels.
 
@@ -25,7 +25,7 @@ Steps:
    asserted (``word_token_ids`` raises otherwise).
 3. Build the token stream ``EOS s1 EOS s2 EOS ...`` (a sentence is always
    predicted after an ``EOS``) and train a tiny GPT-2 (about 1M parameters)
-   on random 128-token blocks with ``tempered.lm.train.train_causal_lm``.
+   on random 128-token blocks with ``lmprep.train.train_causal_lm``.
 4. Measure the held-out cross-entropy per token (each sentence after ``EOS``,
    the tokens "." and ``EOS`` included) and compare it with the grammar's exact
    entropy rate and with the true model's cross-entropy on the same sentences
@@ -44,8 +44,8 @@ from pathlib import Path
 
 import numpy as np
 
+from lmprep.train import make_tiny_gpt2, save_model, train_byte_bpe_tokenizer, train_causal_lm
 from tempered.lm import grammar
-from tempered.lm.train import make_tiny_gpt2, save_model, train_byte_bpe_tokenizer, train_causal_lm
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "tempered" / "lm" / "models" / "grammar"

@@ -1,7 +1,19 @@
-"""Hypothesis settings: derandomised in CI (reproducible), random locally (explores more)."""
+"""Unit-test set-up: hypothesis profiles, and ``scripts/`` on ``sys.path``.
+
+Hypothesis is derandomised in CI (reproducible) and random locally (explores more).
+``scripts/lmprep`` (data preparation and training, not part of the installed
+package) is imported by its tests as ``lmprep``, as the training scripts do.
+"""
+
 import os
+import sys
+from pathlib import Path
 
 from hypothesis import settings
+
+SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
+if str(SCRIPTS) not in sys.path:
+    sys.path.insert(0, str(SCRIPTS))
 
 settings.register_profile("ci", derandomize=True, deadline=None, max_examples=200)
 settings.register_profile("dev", deadline=None, max_examples=100)

