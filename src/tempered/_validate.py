@@ -50,7 +50,7 @@ def check_positive_temperature(T, func: str, name: str = "T", zero_hint: str = "
 
 def check_axis(axis, ndim: int, func: str) -> int:
     """Return ``axis`` as a non-negative int, or raise naming the argument."""
-    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, numbers.Integral):
+    if not is_int(axis):
         raise TypeError(f"{func}: axis must be an int, got {type(axis).__name__} {axis!r}")
     if not -ndim <= axis < ndim:
         raise np.exceptions.AxisError(
@@ -108,8 +108,59 @@ def checked_max(u: np.ndarray, axis: int, func: str, allow_all_masked: bool = Fa
     return m
 
 
-def check_count(value, func: str, name: str, minimum: int = 1) -> int:
-    """Return ``value`` as an int after checking it is an integer >= ``minimum``."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{func}: {name} must be an int >= {minimum}, got {value!r}")
-    return int(value)
+def prepare_logits(logits, T, axis, func: str, allow_all_masked: bool = False):
+    """Check the inputs of a tempered softmax; return ``(u, T, axis, m)``.
+
+    ``u`` is the float array of logits, ``T`` the temperature as a float,
+    ``axis`` non-negative and ``m`` the row maxima along it (keepdims), finite
+    unless ``allow_all_masked``.
+    """
+    T = check_temperature(T, func)
+    u = as_float_array(logits, func)
+    axis = check_axis(axis, u.ndim, func)
+    m = checked_max(u, axis, func, allow_all_masked)
+    return u, T, axis, m
+
+
+def is_int(value) -> bool:
+    """Whether ``value`` is an integer (Python or NumPy); ``True`` and ``False`` are not."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+
+def _int_bounds(minimum, maximum) -> str:
+    if minimum is not None and maximum is not None:
+        return f"an int in [{minimum}, {maximum}]"
+    if minimum is not None:
+        return f"an int >= {minimum}"
+    if maximum is not None:
+        return f"an int <= {maximum}"
+    return "an int"
+
+
+def check_int(value, func: str, name: str, *, minimum=None, maximum=None, hint="") -> int:
+    """Return ``value`` as an int after checking it is an integer in [minimum, maximum].
+
+    A value that is not an integer (a float, a bool, a string) raises
+    ``TypeError``; an integer out of bounds raises ``ValueError``, with ``hint``
+    appended to the message. Both messages name ``func`` and ``name``.
+    """
+    bounds = _int_bounds(minimum, maximum)
+    if not is_int(value):
+        raise TypeError(f"{func}: {name} must be {bounds}, got {type(value).__name__} {value!r}")
+    value = int(value)  # a NumPy integer prints as np.int64(3) otherwise
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        raise ValueError(f"{func}: {name} must be {bounds}, got {value}{hint}")
+    return value
+
+
+def check_count(value, func: str, name: str, minimum: int = 1, maximum=None, hint="") -> int:
+    """Return ``value`` as an int after checking it is an integer >= ``minimum`` (<= ``maximum``).
+
+    Like :func:`check_int`, except that every bad value, a non-integer
+    included, raises ``ValueError``: for a number of steps, chains or samples
+    a wrong type is just another wrong value.
+    """
+    try:
+        return check_int(value, func, name, minimum=minimum, maximum=maximum, hint=hint)
+    except TypeError as err:
+        raise ValueError(str(err)) from None

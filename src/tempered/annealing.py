@@ -12,7 +12,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._validate import check_count, check_positive_temperature
-from .mcmc import _BLOCK_DRAWS
+from .mcmc import BLOCK_DRAWS
 from .sampling import as_generator
 
 __all__ = ["geometric_schedule", "logarithmic_schedule", "tour_length", "anneal_tsp", "AnnealResult", "held_karp"]
@@ -113,7 +113,7 @@ def anneal_tsp(dist, temperatures, *, n_chains=None, start=None, record_every=0,
 
     if record_every:
         record(0)
-    block = max(1, min(n_steps, _BLOCK_DRAWS // (3 * n_chains)))
+    block = max(1, min(n_steps, BLOCK_DRAWS // (3 * n_chains)))
     for k0 in range(0, n_steps, block):
         b = min(block, n_steps - k0)
         first = rng.integers(1, n, size=(b, n_chains))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._validate import check_count
 from .sampling import as_generator
 from .softmax import tempered_softmax
 
@@ -36,8 +37,7 @@ def boltzmann_bandit(means, schedule, steps: int, rng=None, noise: float = 1.0):
     k = mu.size
     if mu.ndim != 1 or k < 2:
         raise ValueError("boltzmann_bandit: means must be a 1-D array of at least 2 arms")
-    if int(steps) < k:
-        raise ValueError(f"boltzmann_bandit: steps must be >= the number of arms ({k})")
+    steps = check_count(steps, "boltzmann_bandit", "steps", minimum=k, hint=" (every arm is pulled once first)")
     g = as_generator(rng)
     sums = np.zeros(k)
     pulls = np.zeros(k)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._optional import require
+from ._validate import check_count
 from .softmax import log_softmax, tempered_softmax
 
 optimize = require("scipy.optimize", "calibration", "tempered.calibration")
@@ -70,8 +71,7 @@ def reliability_bins(probs, labels, n_bins: int = 10):
     y = np.asarray(labels)
     if p.ndim != 2 or y.shape != (p.shape[0],):
         raise ValueError("reliability_bins: probs must be (n, k) and labels (n,)")
-    if int(n_bins) < 1:
-        raise ValueError("reliability_bins: n_bins must be >= 1")
+    n_bins = check_count(n_bins, "reliability_bins", "n_bins")
     conf = p.max(axis=1)
     correct = (p.argmax(axis=1) == y).astype(float)
     edges = np.linspace(0.0, 1.0, int(n_bins) + 1)

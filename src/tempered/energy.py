@@ -14,12 +14,16 @@ a logit of ``-inf`` masks a token. NaN and ``-inf`` energies are errors.
 """
 from __future__ import annotations
 
-import numbers
 from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import as_float_array, check_positive_temperature, check_temperature
+from ._validate import (
+    as_float_array,
+    check_count,
+    check_positive_temperature,
+    check_temperature,
+)
 from .softmax import entropy as _entropy
 from .softmax import logsumexp, tempered_softmax
 
@@ -110,8 +114,7 @@ def rugged_landscape(n_states: int = 200, seed: int = 0) -> np.ndarray:
     that the right well is lower, plus ripples: 0.5 times the mean of four
     sines with seeded random frequencies and phases. Shifted so min E = 0.
     """
-    if isinstance(n_states, bool) or not isinstance(n_states, numbers.Integral) or n_states < 2:
-        raise ValueError(f"rugged_landscape: n_states must be an int >= 2, got {n_states!r}")
+    n_states = check_count(n_states, "rugged_landscape", "n_states", minimum=2)
     rng = np.random.default_rng(seed)
     x = np.linspace(-1.0, 1.0, n_states)
     E = 2.5 * ((x**2 - 0.36) / 0.36) ** 2 - 0.8 * x

@@ -24,6 +24,7 @@ import math
 import numpy as np
 
 from ._optional import require
+from ._validate import check_count
 
 torch = require("torch", "flows", "tempered.flows")
 nn = torch.nn
@@ -155,9 +156,8 @@ class Flow(nn.Module):
     def sample(self, n: int, tau: float = 1.0, generator=None):
         """``n`` points ``f(tau * eps)`` with ``eps ~ N(0, I)``: latent standard deviation times tau."""
         tau = _check_positive("Flow.sample", "tau", tau, allow_zero=True)
-        if not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"Flow.sample: n must be a positive integer, got {n!r}")
-        eps = torch.randn(int(n), 2, generator=generator)
+        n = check_count(n, "Flow.sample", "n")
+        eps = torch.randn(n, 2, generator=generator)
         return self.forward(tau * eps)[0]
 
 
@@ -173,8 +173,8 @@ def make_flow(kind: str, n_couplings: int = 6, hidden: int = 32, seed: int = 0) 
 def train_flow(flow: Flow, data, steps: int = 1500, batch: int = 256, lr: float = 5e-3, seed: int = 0) -> list:
     """Fit ``flow`` to ``data`` (n x 2) by maximum likelihood with Adam; return the loss every 100 steps."""
     data = _check_points("train_flow", data)
-    if steps < 1 or batch < 1:
-        raise ValueError("train_flow: steps and batch must be positive")
+    steps = check_count(steps, "train_flow", "steps")
+    batch = check_count(batch, "train_flow", "batch")
     gen = torch.Generator().manual_seed(seed)
     # start the ActNorm layer at the data's mean and spread (Glow's data-dependent initialisation)
     act = flow.layers[0]
@@ -199,8 +199,7 @@ def train_flow(flow: Flow, data, steps: int = 1500, batch: int = 256, lr: float 
 
 def two_moons(n: int, noise: float = 0.08, rng=None) -> np.ndarray:
     """``n`` points of the two-moons data set: two interleaved half circles plus Gaussian noise."""
-    if not isinstance(n, (int, np.integer)) or n < 2:
-        raise ValueError(f"two_moons: n must be an integer >= 2, got {n!r}")
+    n = check_count(n, "two_moons", "n", minimum=2)
     noise = _check_positive("two_moons", "noise", noise, allow_zero=True)
     rng = np.random.default_rng(rng)
     upper = rng.random(n) < 0.5

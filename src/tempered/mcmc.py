@@ -13,18 +13,17 @@ exponential draws come in bulk for many steps and chains at once.
 from __future__ import annotations
 
 import math
-import numbers
 from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import check_count, check_positive_temperature
+from ._validate import check_count, check_positive_temperature, is_int
 from .energy import check_energies
 from .sampling import as_generator
 
 __all__ = ["grid_neighbours", "metropolis", "MetropolisResult", "parallel_tempering", "TemperingResult"]
 
-_BLOCK_DRAWS = 1 << 17  # random numbers drawn per block: bulk draws without much memory
+BLOCK_DRAWS = 1 << 17  # random numbers drawn per block: bulk draws without much memory
 
 
 def grid_neighbours(shape, periodic: bool = False, reach: int = 1) -> np.ndarray:
@@ -36,8 +35,8 @@ def grid_neighbours(shape, periodic: bool = False, reach: int = 1) -> np.ndarray
     has the same number of entries and proposing a uniformly random entry is
     a symmetric proposal: q(i -> j) = q(j -> i).
     """
-    shape = (shape,) if isinstance(shape, numbers.Integral) else tuple(shape)
-    if not shape or any(isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 1 for s in shape):
+    shape = (shape,) if is_int(shape) else tuple(shape)
+    if not shape or any(not is_int(s) or s < 1 for s in shape):
         raise ValueError(f"grid_neighbours: shape must be positive ints, got {shape!r}")
     reach = check_count(reach, "grid_neighbours", "reach")
     index = np.arange(math.prod(shape)).reshape(shape)
@@ -125,7 +124,7 @@ def metropolis(energies, T, n_steps, *, n_chains=None, start=None, neighbours=No
     states = _check_start(start, E, (n_chains,), rng, func)
     flat_nb, k_nb = nb.ravel(), nb.shape[1]
     counts = np.zeros(E.size, dtype=np.int64)
-    block = max(1, min(burn_in + n_steps, _BLOCK_DRAWS // n_chains))
+    block = max(1, min(burn_in + n_steps, BLOCK_DRAWS // n_chains))
     history = np.empty((block, n_chains), dtype=np.intp)
     accepted, step, total = 0, 0, burn_in + n_steps
     while step < total:
@@ -185,7 +184,7 @@ def parallel_tempering(energies, temperatures, n_steps, *, n_chains=1, start=Non
     accepted = np.zeros(R)
     swaps, tried = np.zeros(R - 1), np.zeros(R - 1)
     pairs = [np.arange(0, R - 1, 2), np.arange(1, R - 1, 2)]
-    block = max(1, min(burn_in + n_steps, _BLOCK_DRAWS // (2 * R * n_chains)))
+    block = max(1, min(burn_in + n_steps, BLOCK_DRAWS // (2 * R * n_chains)))
     step, total = 0, burn_in + n_steps
     while step < total:
         b = min(block, total - step)

@@ -6,12 +6,11 @@ never drawn. T = 0 draws uniformly among tied maxima: greedy with fair ties.
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from ._inverse_cdf import draw
-from .softmax import _prepare, tempered_exponents
+from ._validate import is_int, prepare_logits
+from .softmax import tempered_exponents
 
 __all__ = ["sample", "gumbel_max_sample", "as_generator"]
 
@@ -20,7 +19,7 @@ def as_generator(rng) -> np.random.Generator:
     """Accept a ``numpy.random.Generator`` or an int seed; ``None`` gives an unseeded one."""
     if isinstance(rng, np.random.Generator):
         return rng
-    if rng is None or (isinstance(rng, numbers.Integral) and not isinstance(rng, bool)):
+    if rng is None or is_int(rng):
         return np.random.default_rng(rng)
     raise TypeError(f"rng must be a numpy.random.Generator, an int seed or None, got {type(rng).__name__}")
 
@@ -28,10 +27,10 @@ def as_generator(rng) -> np.random.Generator:
 def _size_tuple(size, func) -> tuple:
     if size is None:
         return ()
-    if isinstance(size, numbers.Integral) and not isinstance(size, bool):
+    if is_int(size):
         size = (int(size),)
     size = tuple(size)
-    if not all(isinstance(s, numbers.Integral) and s >= 0 for s in size):
+    if not all(is_int(s) and s >= 0 for s in size):
         raise ValueError(f"{func}: size must be a non-negative int or a tuple of them, got {size!r}")
     return size
 
@@ -53,7 +52,7 @@ def sample(logits, T=1.0, size=None, rng=None):
     Uses the inverse CDF: unnormalised weights exp((u - max)/T), float64
     running sums, and one uniform draw per sample located by binary search.
     """
-    u, T, _, m = _prepare(logits, T, -1, "sample")
+    u, T, _, m = prepare_logits(logits, T, -1, "sample")
     size = _size_tuple(size, "sample")
     gen = as_generator(rng)
     weights = np.exp(tempered_exponents(u, m, T)).reshape(-1, u.shape[-1])
@@ -68,7 +67,7 @@ def gumbel_max_sample(logits, T=1.0, size=None, rng=None):
     Same arguments and output shape as :func:`sample`. Needs V Gumbel draws
     per sample, so it is slower, but it is the form that Gumbel-softmax relaxes.
     """
-    u, T, _, m = _prepare(logits, T, -1, "gumbel_max_sample")
+    u, T, _, m = prepare_logits(logits, T, -1, "gumbel_max_sample")
     size = _size_tuple(size, "gumbel_max_sample")
     gen = as_generator(rng)
     z = tempered_exponents(u, m, T)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_float_array, check_axis, check_temperature, checked_max
+from ._validate import as_float_array, check_axis, checked_max, prepare_logits
 
 __all__ = ["tempered_softmax", "log_softmax", "logsumexp", "entropy"]
 
@@ -40,14 +40,6 @@ def tempered_exponents(u: np.ndarray, m: np.ndarray, T: float) -> np.ndarray:
         return (u - m) / T
 
 
-def _prepare(logits, T, axis, func, allow_all_masked=False):
-    T = check_temperature(T, func)
-    u = as_float_array(logits, func)
-    axis = check_axis(axis, u.ndim, func)
-    m = checked_max(u, axis, func, allow_all_masked)
-    return u, T, axis, m
-
-
 def tempered_softmax(logits, T=1.0, axis=-1):
     """Probabilities softmax(logits / T) along ``axis``.
 
@@ -68,7 +60,7 @@ def tempered_softmax(logits, T=1.0, axis=-1):
         from . import torch_ops
 
         return torch_ops.tempered_softmax(logits, T, dim=axis)
-    u, T, axis, m = _prepare(logits, T, axis, "tempered_softmax")
+    u, T, axis, m = prepare_logits(logits, T, axis, "tempered_softmax")
     w = np.exp(tempered_exponents(u, m, T))
     return w / w.sum(axis=axis, keepdims=True)
 
@@ -83,7 +75,7 @@ def log_softmax(logits, T=1.0, axis=-1):
         from . import torch_ops
 
         return torch_ops.log_softmax(logits, T, dim=axis)
-    u, T, axis, m = _prepare(logits, T, axis, "log_softmax")
+    u, T, axis, m = prepare_logits(logits, T, axis, "log_softmax")
     z = tempered_exponents(u, m, T)
     return z - np.log(np.exp(z).sum(axis=axis, keepdims=True))
 

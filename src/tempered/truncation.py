@@ -41,7 +41,13 @@ import numbers
 
 import numpy as np
 
-from ._validate import as_float_array, check_positive_temperature, checked_max
+from ._validate import (
+    as_float_array,
+    check_int,
+    check_positive_temperature,
+    checked_max,
+    is_int,
+)
 
 __all__ = [
     "ORDERS",
@@ -72,12 +78,9 @@ def _is_real(x) -> bool:
 
 
 def _check_k(k, func: str, name: str = "k") -> int:
-    if isinstance(k, (bool, np.bool_)) or not isinstance(k, numbers.Integral):
-        raise TypeError(f"{func}: {name} must be an int >= 1, got {type(k).__name__} {k!r}")
-    if k < 1:
-        hint = " (transformers' generate() uses top_k=0 to switch top-k off; here pass None)" if k == 0 else ""
-        raise ValueError(f"{func}: {name} must be an int >= 1, got {k}{hint}")
-    return int(k)
+    # transformers' generate() switches top-k off with top_k=0; here that is None
+    hint = " (transformers' generate() uses top_k=0 to switch top-k off; here pass None)"
+    return check_int(k, func, name, minimum=1, hint=hint if is_int(k) and k == 0 else "")
 
 
 def _check_fraction(x, func: str, name: str, low: float, high: float, low_open: bool, high_open: bool) -> float:

@@ -23,14 +23,16 @@ from typing import Sequence
 import numpy as np
 
 from .._optional import require
+from .._validate import check_count
 
 __all__ = ["sample_manual", "next_token_logits", "distinct_n", "repetition_rate", "compression_ratio",
            "mean_token_loglik", "token_label"]
 
 
-def _check_T(T) -> float:
+def _check_T(T, func: str) -> float:
+    # every bad T, a bool or a string included, is a ValueError (one type to catch)
     if isinstance(T, bool) or not isinstance(T, numbers.Real) or not (float(T) > 0) or not np.isfinite(float(T)):
-        raise ValueError(f"temperature must be a finite number > 0, got {T!r}; for T = 0 use greedy decoding")
+        raise ValueError(f"{func}: the temperature T must be a finite number > 0, got {T!r}; for T = 0 use greedy decoding")
     return float(T)
 
 
@@ -46,9 +48,8 @@ def sample_manual(model, input_ids, T: float, max_new_tokens: int, generator=Non
     """
     torch = require("torch", "lm", "tempered.lm.generation")
 
-    T = _check_T(T)
-    if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, numbers.Integral) or max_new_tokens < 0:
-        raise ValueError(f"max_new_tokens must be an int >= 0, got {max_new_tokens!r}")
+    T = _check_T(T, "sample_manual")
+    max_new_tokens = check_count(max_new_tokens, "sample_manual", "max_new_tokens", minimum=0)
     ids = torch.as_tensor(input_ids, dtype=torch.long)
     if ids.ndim == 1:
         ids = ids[None]
@@ -105,19 +106,13 @@ def _ngrams(seq, n):
     return [tuple(seq[i:i + n]) for i in range(len(seq) - n + 1)]
 
 
-def _check_n(n):
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"n must be an int >= 1, got {n!r}")
-    return int(n)
-
-
 def distinct_n(sequences: Sequence[Sequence], n: int = 2) -> float:
     """Distinct-n: the number of distinct n-grams over all ``sequences`` divided by the number of n-grams.
 
     1 means no n-gram occurs twice anywhere in the set; values near 0 mean the
     generations keep repeating the same n-grams. NaN if there is no n-gram.
     """
-    n = _check_n(n)
+    n = check_count(n, "distinct_n", "n")
     grams = [g for s in sequences for g in _ngrams(s, n)]
     return len(set(grams)) / len(grams) if grams else float("nan")
 
@@ -127,7 +122,7 @@ def repetition_rate(sequence: Sequence, n: int = 3) -> float:
 
     NaN for a sequence shorter than n.
     """
-    n = _check_n(n)
+    n = check_count(n, "repetition_rate", "n")
     grams = _ngrams(sequence, n)
     if not grams:
         return float("nan")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._optional import require
+from .._validate import check_count
 from ..style import PALETTE
 from ._live import LiveFigure, new_figure
 from .static import in_static_book, show_static
@@ -26,8 +27,7 @@ class FlowSamplesExplorer(LiveFigure):
                  xlim=(-2.0, 3.0), ylim=(-1.5, 2.0)):
         if not flows:
             raise ValueError("FlowSamplesExplorer: give at least one flow")
-        if not 1 <= n <= 2000:
-            raise ValueError(f"FlowSamplesExplorer: n must be between 1 and 2000, got {n}")
+        n = check_count(n, "FlowSamplesExplorer", "n", maximum=2000)
         self.flows = dict(flows)
         self.eps = torch.randn(n, 2, generator=torch.Generator().manual_seed(seed))
         self.xlim, self.ylim = xlim, ylim

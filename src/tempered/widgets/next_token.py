@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validate import check_count
 from ..lm.generation import next_token_logits, token_label
 from ..softmax import entropy, tempered_softmax
 from ..style import OKABE_ITO
@@ -36,8 +37,7 @@ class NextTokenExplorer(LiveFigure):
     """
 
     def __init__(self, prompt: str, model: str = "grammar", T: float = 1.0, k: int = 12, models=None):
-        if not isinstance(k, int) or isinstance(k, bool) or k < 1:
-            raise ValueError(f"k must be an int >= 1, got {k!r}")
+        k = check_count(k, "NextTokenExplorer", "k")
         self.k = k
         self.models = dict(models or {})
         fig, ax = new_figure(figsize=(7.4, 3.7))
