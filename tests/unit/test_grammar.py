@@ -7,6 +7,7 @@ import scipy.stats
 
 from tempered.lm import grammar as g
 from tempered.lm.grammar import EOS, GRAMMAR
+from tempered.lm.grammar import rules as grammar_rules
 
 V = len(g.vocabulary())
 
@@ -30,7 +31,7 @@ def sample_from_rules(n, rng):
 
     def table(nt):
         if nt not in tables:
-            rules = g._rules(nt)
+            rules = grammar_rules.rules_for(nt)
             probs = np.array([p for p, _, _ in rules])
             words = [None if ws is None else (list(ws), np.cumsum(list(ws.values()))) for _, ws, _ in rules]
             tables[nt] = (np.cumsum(probs), words, [nxt for _, _, nxt in rules])

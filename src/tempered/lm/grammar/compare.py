@@ -1,0 +1,189 @@
+"""A language model against the exact grammar: tokens, logits, KL and impossible mass.
+
+The bundled tokenizer has one token for every word (:func:`word_token_ids`
+checks it). :func:`model_next_word_logits` returns a model's logits for the
+vocabulary's words after a batch of prefixes, and
+:func:`kl_and_impossible_mass` compares the model tempered at T with the
+exact distribution of :data:`tempered.lm.grammar.GRAMMAR`.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ..._optional import require
+from ...softmax import log_softmax
+from .automaton import GRAMMAR, as_words
+from .lexicon import EOS
+
+
+def _prefix_batch(prefixes, func: str):
+    """(list of prefixes, whether one prefix was given). One prefix is a string or a list of
+    words, the empty list included (the sentence start); anything else is a list of prefixes."""
+    if isinstance(prefixes, str):
+        return [prefixes], True
+    try:
+        items = list(prefixes)
+    except TypeError:
+        raise TypeError(f"{func}: prefixes must be a prefix (list of words or string) or a list of them, "
+                        f"got {type(prefixes).__name__}") from None
+    if all(isinstance(w, str) for w in items):
+        return [items], True
+    return items, False
+
+
+class TemperatureComparison(NamedTuple):
+    """Exact comparison of the true next-word distribution p with the model tempered at T."""
+
+    kl: np.ndarray               #: KL(p || q_T) in nats
+    impossible_mass: np.ndarray  #: q_T's total probability on tokens with p = 0
+
+
+def word_token_ids(tokenizer) -> np.ndarray:
+    """Token id of every vocabulary word (aligned with :func:`vocabulary`), checking each is ONE token.
+
+    A word is tokenized as it appears inside a sentence (after a space); ``EOS`` is
+    the tokenizer's end token. Raises ``ValueError`` if some word needs several tokens.
+    """
+    cached = getattr(tokenizer, "_grammar_word_ids", None)
+    if cached is not None:
+        return cached
+    ids = []
+    for w in GRAMMAR.vocabulary():
+        if w == EOS:
+            if tokenizer.eos_token != EOS:
+                raise ValueError(f"word_token_ids: the tokenizer's end token is {tokenizer.eos_token!r}, not {EOS!r}")
+            ids.append(tokenizer.eos_token_id)
+            continue
+        pieces = tokenizer(w, add_special_tokens=False)["input_ids"]
+        if len(pieces) != 1:
+            raise ValueError(f"word_token_ids: {w!r} is {len(pieces)} tokens "
+                             f"{tokenizer.convert_ids_to_tokens(pieces)}, not one; use the grammar model's tokenizer")
+        ids.append(pieces[0])
+    ids = np.asarray(ids, dtype=np.int64)
+    if len(set(ids.tolist())) != len(ids):
+        raise ValueError("word_token_ids: two words share a token")
+    ids.flags.writeable = False
+    try:
+        tokenizer._grammar_word_ids = ids
+    except AttributeError:
+        pass
+    return ids
+
+
+def words_to_token_ids(words, tokenizer, *, start: bool = True) -> list[int]:
+    """Token ids of ``words`` (one per word), preceded by ``EOS`` when ``start`` (the model's sentence start)."""
+    words = as_words(words, "words_to_token_ids", "words")
+    ids = word_token_ids(tokenizer)
+    out = [tokenizer.eos_token_id] if start else []
+    return out + [int(ids[i]) for i in GRAMMAR.word_indices(words, "words_to_token_ids")]
+
+
+def token_ids_to_words(ids, tokenizer, *, strict: bool = True) -> list[str]:
+    """The words of token ids (e.g. a generation). A token that is not a word raises ``ValueError``,
+    or with ``strict=False`` is kept as its token string in angle brackets, which no sentence contains.
+    """
+    table = {int(t): w for t, w in zip(word_token_ids(tokenizer), GRAMMAR.vocabulary())}
+    out = []
+    for t in np.asarray(ids).ravel().tolist():
+        w = table.get(int(t))
+        if w is None:
+            if strict:
+                raise ValueError(f"token_ids_to_words: token {t} ({tokenizer.convert_ids_to_tokens(int(t))!r}) "
+                                 "is not a word of the grammar")
+            w = f"<{tokenizer.convert_ids_to_tokens(int(t))}>"
+        out.append(w)
+    return out
+
+
+def model_next_token_logits(model, tokenizer, prefixes, *, batch_size: int = 256) -> np.ndarray:
+    """The model's next-token logits (float64, shape (n, model vocabulary)) after each prefix.
+
+    Each prefix (list of words or string) is fed as ``[EOS] + words``, as in training.
+    A single prefix may be passed instead of a list of them (result shape (1, V)); the
+    empty list is the empty prefix (sentence start).
+    """
+    torch = require("torch", "lm", "tempered.lm.grammar")
+
+    prefixes, _ = _prefix_batch(prefixes, "model_next_token_logits")
+    encoded = [words_to_token_ids(p, tokenizer) for p in prefixes]
+    out = []
+    with torch.no_grad():
+        for start in range(0, len(encoded), batch_size):
+            chunk = encoded[start:start + batch_size]
+            width = max(map(len, chunk))
+            ids = torch.full((len(chunk), width), tokenizer.eos_token_id, dtype=torch.long)
+            mask = torch.zeros((len(chunk), width), dtype=torch.long)
+            for r, seq in enumerate(chunk):
+                ids[r, :len(seq)] = torch.as_tensor(seq)
+                mask[r, :len(seq)] = 1
+            logits = model(input_ids=ids, attention_mask=mask).logits
+            last = torch.as_tensor([len(seq) - 1 for seq in chunk])
+            out.append(logits[torch.arange(len(chunk)), last].double().numpy())
+    return np.concatenate(out) if out else np.zeros((0, model.config.vocab_size))
+
+
+def model_next_word_logits(model, tokenizer, prefixes, *, batch_size: int = 256) -> np.ndarray:
+    """The model's logits for the vocabulary's words (shape (n, V), aligned with :func:`vocabulary`).
+
+    The tokenizer has other tokens too (bytes and pieces of words); a softmax over
+    these logits is the model's distribution *given that it emits a word*.
+    """
+    return model_next_token_logits(model, tokenizer, prefixes, batch_size=batch_size)[:, word_token_ids(tokenizer)]
+
+
+def kl_and_impossible_mass(prefixes, logits, T, *, token_ids=None) -> TemperatureComparison:
+    """Exact KL(p || q_T) and impossible mass, p the true next-word distribution, q_T = softmax(logits / T).
+
+    Parameters
+    ----------
+    prefixes : a prefix (list of words or string; ``[]`` is the sentence start) or a list of n prefixes
+    logits : array, shape (V,) or (n, V)
+        Model logits over the vocabulary's words (``model_next_word_logits``), or, with
+        ``token_ids``, over the model's whole vocabulary (``model_next_token_logits``).
+    T : float or 1-D array of temperatures >= 0 (0 and inf are the limits)
+    token_ids : array of the words' token ids (``word_token_ids(tokenizer)``), optional
+        Given, q_T is over every token, and tokens that are not words count as impossible.
+
+    Returns ``TemperatureComparison(kl, impossible_mass)``, each of shape
+    (n, len(T)), with the n axis dropped for a single prefix and the T axis for a scalar T.
+    ``impossible_mass`` is the probability q_T gives to continuations with p = 0;
+    ``kl`` is ``inf`` where q_T is 0 on a possible word (e.g. at T = 0).
+    """
+    plist, single = _prefix_batch(prefixes, "kl_and_impossible_mass")
+    p = GRAMMAR.next_word_distributions(plist)
+    u = np.asarray(logits, dtype=np.float64)
+    if u.ndim == 1:
+        u = u[None]
+    if u.ndim != 2 or u.shape[0] != p.shape[0]:
+        raise ValueError(f"kl_and_impossible_mass: logits must have shape (V,) or (n, V) for {p.shape[0]} "
+                         f"prefix(es), got {np.shape(logits)}")
+    if token_ids is not None:
+        token_ids = np.asarray(token_ids)
+        if token_ids.shape != (p.shape[1],):
+            raise ValueError(f"kl_and_impossible_mass: token_ids must have one id per word ({p.shape[1]})")
+        full = np.zeros((p.shape[0], u.shape[1]))
+        full[:, token_ids] = p
+        p = full
+    if u.shape[1] != p.shape[1]:
+        raise ValueError(f"kl_and_impossible_mass: logits have {u.shape[1]} columns but the vocabulary has "
+                         f"{p.shape[1]} words; pass token_ids for logits over the whole model vocabulary")
+    temps = np.atleast_1d(np.asarray(T, dtype=np.float64))
+    if temps.ndim != 1:
+        raise ValueError("kl_and_impossible_mass: T must be a number or a 1-D array of numbers")
+    possible = p > 0
+    logp = np.log(np.where(possible, p, 1.0))
+    kl = np.empty((p.shape[0], temps.size))
+    mass = np.empty_like(kl)
+    for j, t in enumerate(temps):
+        logq = log_softmax(u, float(t), axis=-1)
+        with np.errstate(invalid="ignore"):
+            kl[:, j] = np.where(possible, p * (logp - logq), 0.0).sum(axis=1)
+        mass[:, j] = np.where(possible, 0.0, np.exp(logq)).sum(axis=1)
+    if np.ndim(T) == 0:
+        kl, mass = kl[:, 0], mass[:, 0]
+    if single:
+        kl, mass = kl[0], mass[0]
+    return TemperatureComparison(kl, mass)
