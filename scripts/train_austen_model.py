@@ -14,6 +14,7 @@ tokenizer trained on the rest -> tiny GPT-2 -> seeded training -> validation
 loss and sample generations -> fp16 safetensors + tokenizer in
 ``src/tempered/lm/models/austen/`` with ``training.json`` (provenance and figures).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,7 +25,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from lmprep.austen_corpus import (
     DEBIAN_PACKAGE,
     LICENSE,
@@ -33,7 +33,12 @@ from lmprep.austen_corpus import (
     fetch_janeaustenr,
     to_paragraphs,
 )
-from lmprep.train import make_tiny_gpt2, save_model, train_byte_bpe_tokenizer, train_causal_lm
+from lmprep.train import (
+    make_tiny_gpt2,
+    save_model,
+    train_byte_bpe_tokenizer,
+    train_causal_lm,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "tempered" / "lm" / "models" / "austen"
@@ -56,18 +61,23 @@ def validation_loss(model, ids, block_size):
     total, count = 0.0, 0
     with torch.no_grad():
         for start in range(0, len(ids) - 1, block_size):
-            block = torch.as_tensor(ids[start:start + block_size + 1])[None]
+            block = torch.as_tensor(ids[start : start + block_size + 1])[None]
             if block.shape[1] < 2:
                 break
             logits = model(input_ids=block[:, :-1]).logits
-            loss = torch.nn.functional.cross_entropy(logits[0], block[0, 1:], reduction="sum")
+            loss = torch.nn.functional.cross_entropy(
+                logits[0], block[0, 1:], reduction="sum"
+            )
             total, count = total + loss.item(), count + block.shape[1] - 1
     return total / count
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--deb", help="an r-cran-janeaustenr .deb or extracted folder (default: apt-get download)")
+    parser.add_argument(
+        "--deb",
+        help="an r-cran-janeaustenr .deb or extracted folder (default: apt-get download)",
+    )
     parser.add_argument("--steps", type=int, default=900)
     parser.add_argument("--vocab", type=int, default=4096)
     parser.add_argument("--seed", type=int, default=0)
@@ -88,7 +98,9 @@ def main():
             debs = sorted(Path(tmp).glob(f"{DEBIAN_PACKAGE}_*.deb"))
         version = deb_version(debs[0]) if debs else "unknown (extracted folder)"
         novels = extract_novels(source)
-    print(f"{DEBIAN_PACKAGE} {version}: {len(novels)} novels, {sum(map(len, novels.values())):,} characters")
+    print(
+        f"{DEBIAN_PACKAGE} {version}: {len(novels)} novels, {sum(map(len, novels.values())):,} characters"
+    )
 
     train_texts, val_texts = [], []
     for title, text in sorted(novels.items()):
@@ -96,39 +108,72 @@ def main():
         cut = len(paragraphs) - max(1, round(0.02 * len(paragraphs)))
         train_texts.append("\n".join(paragraphs[:cut]))
         val_texts.append("\n".join(paragraphs[cut:]))
-        print(f"  {title:22s} {len(paragraphs):5d} paragraphs, {len(train_texts[-1]):8,d} train + "
-              f"{len(val_texts[-1]):6,d} validation characters")
+        print(
+            f"  {title:22s} {len(paragraphs):5d} paragraphs, {len(train_texts[-1]):8,d} train + "
+            f"{len(val_texts[-1]):6,d} validation characters"
+        )
 
     start = time.perf_counter()
     tokenizer = train_byte_bpe_tokenizer(train_texts, vocab_size=args.vocab)
     train_ids, val_ids = encode(tokenizer, train_texts), encode(tokenizer, val_texts)
     n_chars = sum(map(len, train_texts))
-    print(f"tokenizer: {len(tokenizer)} tokens; {len(train_ids):,} training tokens "
-          f"({n_chars / len(train_ids):.2f} characters per token), {len(val_ids):,} validation tokens "
-          f"[{time.perf_counter() - start:.1f} s]")
+    print(
+        f"tokenizer: {len(tokenizer)} tokens; {len(train_ids):,} training tokens "
+        f"({n_chars / len(train_ids):.2f} characters per token), {len(val_ids):,} validation tokens "
+        f"[{time.perf_counter() - start:.1f} s]"
+    )
 
     block_size = 256
-    model = make_tiny_gpt2(len(tokenizer), n_positions=block_size, n_embd=144, n_layer=4, n_head=4,
-                           eos_token_id=tokenizer.eos_token_id, seed=args.seed)
+    model = make_tiny_gpt2(
+        len(tokenizer),
+        n_positions=block_size,
+        n_embd=144,
+        n_layer=4,
+        n_head=4,
+        eos_token_id=tokenizer.eos_token_id,
+        seed=args.seed,
+    )
     n_params = sum(p.numel() for p in model.parameters())
-    print(f"model: GPT-2, {n_params:,} parameters; uniform loss log(V) = {math.log(len(tokenizer)):.3f} nats/token")
-    print(f"validation loss before training: {validation_loss(model, val_ids, block_size):.3f} nats/token")
+    print(
+        f"model: GPT-2, {n_params:,} parameters; uniform loss log(V) = {math.log(len(tokenizer)):.3f} nats/token"
+    )
+    print(
+        f"validation loss before training: {validation_loss(model, val_ids, block_size):.3f} nats/token"
+    )
 
     start = time.perf_counter()
-    losses = train_causal_lm(model, train_ids, steps=args.steps, block_size=block_size, batch_size=16, lr=3e-3,
-                             warmup=50, seed=args.seed, description="austen")
+    losses = train_causal_lm(
+        model,
+        train_ids,
+        steps=args.steps,
+        block_size=block_size,
+        batch_size=16,
+        lr=3e-3,
+        warmup=50,
+        seed=args.seed,
+        description="austen",
+    )
     train_seconds = time.perf_counter() - start
     val_loss = validation_loss(model, val_ids, block_size)
-    print(f"trained {args.steps} steps in {train_seconds / 60:.1f} min; final training loss "
-          f"{np.mean(losses[-50:]):.3f}; validation loss {val_loss:.3f} nats/token "
-          f"(perplexity {math.exp(val_loss):.1f})")
+    print(
+        f"trained {args.steps} steps in {train_seconds / 60:.1f} min; final training loss "
+        f"{np.mean(losses[-50:]):.3f}; validation loss {val_loss:.3f} nats/token "
+        f"(perplexity {math.exp(val_loss):.1f})"
+    )
 
     samples = {}
     inputs = tokenizer(PROMPT, return_tensors="pt")
     for temperature in (0.7, 1.0, 1.5):
         torch.manual_seed(args.seed)
-        out = model.generate(**inputs, do_sample=True, temperature=temperature, top_k=0, top_p=1.0,
-                             max_new_tokens=50, pad_token_id=tokenizer.eos_token_id)
+        out = model.generate(
+            **inputs,
+            do_sample=True,
+            temperature=temperature,
+            top_k=0,
+            top_p=1.0,
+            max_new_tokens=50,
+            pad_token_id=tokenizer.eos_token_id,
+        )
         samples[str(temperature)] = tokenizer.decode(out[0], skip_special_tokens=True)
         print(f"\nT = {temperature}: {samples[str(temperature)]}")
 
@@ -136,14 +181,28 @@ def main():
     info = {
         "source": f"Debian package {DEBIAN_PACKAGE} {version} (https://packages.debian.org/{DEBIAN_PACKAGE})",
         "license": LICENSE,
-        "training_characters": n_chars, "training_tokens": int(len(train_ids)),
-        "validation_tokens": int(len(val_ids)), "vocab_size": len(tokenizer), "parameters": n_params,
-        "n_positions": block_size, "steps": args.steps, "batch_size": 16, "seed": args.seed,
-        "training_minutes": round(train_seconds / 60, 1), "validation_loss_nats_per_token": round(val_loss, 4),
-        "samples": {"prompt": PROMPT, "seed": args.seed, "max_new_tokens": 50, "by_temperature": samples},
+        "training_characters": n_chars,
+        "training_tokens": int(len(train_ids)),
+        "validation_tokens": int(len(val_ids)),
+        "vocab_size": len(tokenizer),
+        "parameters": n_params,
+        "n_positions": block_size,
+        "steps": args.steps,
+        "batch_size": 16,
+        "seed": args.seed,
+        "training_minutes": round(train_seconds / 60, 1),
+        "validation_loss_nats_per_token": round(val_loss, 4),
+        "samples": {
+            "prompt": PROMPT,
+            "seed": args.seed,
+            "max_new_tokens": 50,
+            "by_temperature": samples,
+        },
         "script": "scripts/train_austen_model.py",
     }
-    (args.out / "training.json").write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n")
+    (args.out / "training.json").write_text(
+        json.dumps(info, indent=2, ensure_ascii=False) + "\n"
+    )
     size = sum(f.stat().st_size for f in args.out.iterdir())
     print(f"\nsaved to {args.out} ({size / 1e6:.1f} MB)")
 

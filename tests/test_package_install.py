@@ -100,7 +100,9 @@ def _run(args, env, cwd, timeout=900):
         cwd=cwd,
         timeout=timeout,
     )
-    assert result.returncode == 0, f"{args}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    assert result.returncode == 0, (
+        f"{args}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    )
     return result.stdout
 
 
@@ -127,7 +129,9 @@ def test_installs_and_imports_with_core_dependencies_only(request, tmp_path):
     # No PYTHONPATH: it holds the network guard (pip must reach PyPI) and nothing
     # else may leak into the bare environment.
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
-    env.update(VIRTUAL_ENV=str(venv), PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INPUT="1")
+    env.update(
+        VIRTUAL_ENV=str(venv), PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INPUT="1"
+    )
     pip = [python, "-m", "pip", "install", "--quiet"]
 
     t = time.perf_counter()
@@ -145,7 +149,9 @@ def test_installs_and_imports_with_core_dependencies_only(request, tmp_path):
     out = _run([python, "-c", CHECK.format(modules=CORE_MODULES)], env, tmp_path)
     times["imports"] = time.perf_counter() - t
     times["total"] = time.perf_counter() - start
-    print("install test times (s): " + ", ".join(f"{k} {v:.1f}" for k, v in times.items()))
+    print(
+        "install test times (s): " + ", ".join(f"{k} {v:.1f}" for k, v in times.items())
+    )
 
     import json
 
@@ -156,9 +162,16 @@ def test_installs_and_imports_with_core_dependencies_only(request, tmp_path):
     assert info["calibration"] == (
         "tempered.calibration needs scipy: pip install 'tempered[calibration]'"
     )
-    assert info["load_model"] == "tempered.lm.load_model needs torch: pip install 'tempered[lm]'"
+    assert (
+        info["load_model"]
+        == "tempered.lm.load_model needs torch: pip install 'tempered[lm]'"
+    )
     assert info["moved"] == []  # data preparation and training live in scripts/lmprep
     assert info["bundled_model"]
     requires = " ".join(info["requires"])
-    for extra, module in (("lm", "transformers"), ("flows", "torch"), ("calibration", "scipy")):
+    for extra, module in (
+        ("lm", "transformers"),
+        ("flows", "torch"),
+        ("calibration", "scipy"),
+    ):
         assert re.search(rf"{module}\S*\s*;\s*extra == \"{extra}\"", requires), requires

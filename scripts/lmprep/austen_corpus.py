@@ -14,6 +14,7 @@ public domain.
 >>> sorted(novels)                                               # doctest: +SKIP
 ['Emma', 'Mansfield Park', 'Northanger Abbey', 'Persuasion', 'Pride and Prejudice', 'Sense and Sensibility']
 """
+
 from __future__ import annotations
 
 import re
@@ -25,7 +26,9 @@ from pathlib import Path
 from .rds import RFormatError, RVector, read_lazyload_db
 
 DEBIAN_PACKAGE = "r-cran-janeaustenr"
-LICENSE = "janeaustenr: MIT (Julia Silge); the novels themselves are in the public domain"
+LICENSE = (
+    "janeaustenr: MIT (Julia Silge); the novels themselves are in the public domain"
+)
 TITLES = {
     "emma": "Emma",
     "mansfieldpark": "Mansfield Park",
@@ -36,20 +39,25 @@ TITLES = {
 }
 
 
-
 def _find_rdx(root: Path) -> Path:
     hits = sorted(root.rglob("janeaustenr/data/Rdata.rdx"))
     if not hits:
-        raise FileNotFoundError(f"extract_novels: no janeaustenr/data/Rdata.rdx under {root}; "
-                                f"is it the extracted {DEBIAN_PACKAGE} package?")
+        raise FileNotFoundError(
+            f"extract_novels: no janeaustenr/data/Rdata.rdx under {root}; "
+            f"is it the extracted {DEBIAN_PACKAGE} package?"
+        )
     return hits[0]
 
 
 def _dpkg_extract(deb: Path, dest: Path) -> Path:
     if shutil.which("dpkg-deb") is None:
-        raise RuntimeError("dpkg-deb not found: extracting the Debian package needs dpkg (Debian/Ubuntu)")
+        raise RuntimeError(
+            "dpkg-deb not found: extracting the Debian package needs dpkg (Debian/Ubuntu)"
+        )
     dest.mkdir(parents=True, exist_ok=True)
-    result = subprocess.run(["dpkg-deb", "-x", str(deb), str(dest)], capture_output=True, text=True)
+    result = subprocess.run(
+        ["dpkg-deb", "-x", str(deb), str(dest)], capture_output=True, text=True
+    )
     if result.returncode != 0:
         raise RuntimeError(f"dpkg-deb -x {deb} failed: {result.stderr.strip()}")
     return dest
@@ -57,7 +65,9 @@ def _dpkg_extract(deb: Path, dest: Path) -> Path:
 
 def deb_version(deb) -> str:
     """The ``Version`` field of a ``.deb`` file."""
-    result = subprocess.run(["dpkg-deb", "-f", str(deb), "Version"], capture_output=True, text=True)
+    result = subprocess.run(
+        ["dpkg-deb", "-f", str(deb), "Version"], capture_output=True, text=True
+    )
     if result.returncode != 0:
         raise RuntimeError(f"dpkg-deb -f {deb} Version failed: {result.stderr.strip()}")
     return result.stdout.strip()
@@ -75,17 +85,26 @@ def fetch_janeaustenr(workdir) -> Path:
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     if shutil.which("apt-get") is None:
-        raise RuntimeError("fetch_janeaustenr: apt-get not found; on a system without apt, download "
-                           f"{DEBIAN_PACKAGE}_*.deb from https://packages.debian.org/{DEBIAN_PACKAGE} "
-                           "and pass it to extract_novels()")
+        raise RuntimeError(
+            "fetch_janeaustenr: apt-get not found; on a system without apt, download "
+            f"{DEBIAN_PACKAGE}_*.deb from https://packages.debian.org/{DEBIAN_PACKAGE} "
+            "and pass it to extract_novels()"
+        )
     for old in workdir.glob(f"{DEBIAN_PACKAGE}_*.deb"):
         old.unlink()
-    result = subprocess.run(["apt-get", "download", DEBIAN_PACKAGE], cwd=workdir, capture_output=True, text=True)
+    result = subprocess.run(
+        ["apt-get", "download", DEBIAN_PACKAGE],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+    )
     debs = sorted(workdir.glob(f"{DEBIAN_PACKAGE}_*.deb"))
     if result.returncode != 0 or not debs:
-        raise RuntimeError(f"fetch_janeaustenr: 'apt-get download {DEBIAN_PACKAGE}' failed "
-                           f"(exit {result.returncode}): {result.stderr.strip()}\n"
-                           "Is the network up, and have the package lists been fetched (apt-get update)?")
+        raise RuntimeError(
+            f"fetch_janeaustenr: 'apt-get download {DEBIAN_PACKAGE}' failed "
+            f"(exit {result.returncode}): {result.stderr.strip()}\n"
+            "Is the network up, and have the package lists been fetched (apt-get update)?"
+        )
     extracted = workdir / "extracted"
     shutil.rmtree(extracted, ignore_errors=True)
     _dpkg_extract(debs[-1], extracted)
@@ -113,7 +132,9 @@ def extract_novels(deb_or_dir) -> dict[str, str]:
     return novels
 
 
-_HEADING = re.compile(r"^(chapter|volume)\s+[ivxlc\d]+\.?$|^(finis|the end)\.?$", re.IGNORECASE)
+_HEADING = re.compile(
+    r"^(chapter|volume)\s+[ivxlc\d]+\.?$|^(finis|the end)\.?$", re.IGNORECASE
+)
 
 
 def to_paragraphs(text: str, title: str | None = None) -> list[str]:
@@ -131,7 +152,7 @@ def to_paragraphs(text: str, title: str | None = None) -> list[str]:
         if len(lines) == 1 and _HEADING.match(lines[0]):
             seen_chapter = seen_chapter or lines[0].upper().startswith("CHAPTER")
             continue
-        if not seen_chapter:             # title, author, volume line before the first chapter
+        if not seen_chapter:  # title, author, volume line before the first chapter
             continue
         paragraph = re.sub(r"\s+", " ", " ".join(lines).replace("_", "")).strip()
         if paragraph:

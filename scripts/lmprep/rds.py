@@ -24,6 +24,7 @@ double, complex and raw vectors, lists, expression vectors, S4 objects,
 references (REFSXP) and the compact ALTREP sequences. Anything else (closures,
 environments, byte code, ...) raises :class:`RFormatError`.
 """
+
 from __future__ import annotations
 
 import bz2
@@ -39,6 +40,7 @@ class RFormatError(ValueError):
 
 
 # --------------------------------------------------------------------------- R values in Python
+
 
 class RVector(list):
     """An R vector as a Python list, with its R type and attributes.
@@ -59,7 +61,9 @@ class RVector(list):
     def to_dict(self) -> dict:
         """A named vector as ``{name: element}``."""
         if self.names is None or len(self.names) != len(self):
-            raise RFormatError(f"to_dict: this {self.rtype} vector has no names for each element")
+            raise RFormatError(
+                f"to_dict: this {self.rtype} vector has no names for each element"
+            )
         return dict(zip(self.names, self))
 
     def __repr__(self):
@@ -106,12 +110,26 @@ NILSXP, SYMSXP, LISTSXP, CLOSXP, ENVSXP, PROMSXP, LANGSXP = 0, 1, 2, 3, 4, 5, 6
 CHARSXP, LGLSXP, INTSXP, REALSXP, CPLXSXP, STRSXP, DOTSXP = 9, 10, 13, 14, 15, 16, 17
 VECSXP, EXPRSXP, RAWSXP, S4SXP = 19, 20, 24, 25
 REFSXP, NILVALUE_SXP, ALTREP_SXP, ATTRLISTSXP, ATTRLANGSXP = 255, 254, 238, 239, 240
-SPECIALS = {253: "GlobalEnv", 252: "UnboundValue", 251: "MissingArg", 250: "BaseNamespace",
-            242: "EmptyEnv", 241: "BaseEnv"}
-NA_INTEGER = -2**31
+SPECIALS = {
+    253: "GlobalEnv",
+    252: "UnboundValue",
+    251: "MissingArg",
+    250: "BaseNamespace",
+    242: "EmptyEnv",
+    241: "BaseEnv",
+}
+NA_INTEGER = -(2**31)
 UTF8_MASK, LATIN1_MASK, BYTES_MASK, ASCII_MASK = 8, 4, 2, 64
-VECTOR_TYPES = {LGLSXP: "logical", INTSXP: "integer", REALSXP: "double", CPLXSXP: "complex",
-                STRSXP: "character", VECSXP: "list", EXPRSXP: "expression", RAWSXP: "raw"}
+VECTOR_TYPES = {
+    LGLSXP: "logical",
+    INTSXP: "integer",
+    REALSXP: "double",
+    CPLXSXP: "complex",
+    STRSXP: "character",
+    VECSXP: "list",
+    EXPRSXP: "expression",
+    RAWSXP: "raw",
+}
 
 
 class _Reader:
@@ -125,9 +143,11 @@ class _Reader:
 
     def take(self, n: int) -> memoryview:
         if n < 0 or self.pos + n > len(self.data):
-            raise RFormatError(f"R stream truncated: needed {n} bytes at offset {self.pos}, "
-                               f"only {len(self.data) - self.pos} left")
-        chunk = self.data[self.pos:self.pos + n]
+            raise RFormatError(
+                f"R stream truncated: needed {n} bytes at offset {self.pos}, "
+                f"only {len(self.data) - self.pos} left"
+            )
+        chunk = self.data[self.pos : self.pos + n]
         self.pos += n
         return chunk
 
@@ -136,24 +156,32 @@ class _Reader:
 
     def length(self) -> int:
         n = self.int()
-        if n == -1:                       # long vector: two more ints
+        if n == -1:  # long vector: two more ints
             upper, lower = struct.unpack(">II", self.take(8))
             n = (upper << 32) + lower
         elif n < -1:
-            raise RFormatError(f"R stream corrupt: negative length {n} at offset {self.pos - 4}")
+            raise RFormatError(
+                f"R stream corrupt: negative length {n} at offset {self.pos - 4}"
+            )
         if n > len(self.data) - self.pos:  # every element takes at least one byte
-            raise RFormatError(f"R stream truncated or corrupt: length {n} at offset {self.pos - 4} "
-                               f"exceeds the {len(self.data) - self.pos} bytes left")
+            raise RFormatError(
+                f"R stream truncated or corrupt: length {n} at offset {self.pos - 4} "
+                f"exceeds the {len(self.data) - self.pos} bytes left"
+            )
         return n
 
     def header(self):
         version = self.int()
         if version not in (2, 3):
-            raise RFormatError(f"unsupported R serialization version {version} (expected 2 or 3)")
-        self.int()                        # R version that wrote it
-        self.int()                        # oldest R version that can read it
+            raise RFormatError(
+                f"unsupported R serialization version {version} (expected 2 or 3)"
+            )
+        self.int()  # R version that wrote it
+        self.int()  # oldest R version that can read it
         if version == 3:
-            self.encoding = bytes(self.take(self.int())).decode("ascii", "replace") or "utf-8"
+            self.encoding = (
+                bytes(self.take(self.int())).decode("ascii", "replace") or "utf-8"
+            )
         return version
 
     # ---- items
@@ -169,13 +197,17 @@ class _Reader:
         if kind == REFSXP:
             index = flags >> 8 or self.int()
             if not 1 <= index <= len(self.refs):
-                raise RFormatError(f"R stream corrupt: reference {index} but only {len(self.refs)} "
-                                   "referenceable objects so far")
+                raise RFormatError(
+                    f"R stream corrupt: reference {index} but only {len(self.refs)} "
+                    "referenceable objects so far"
+                )
             return self.refs[index - 1]
         if kind == SYMSXP:
             name = self.item()
             if not isinstance(name, str):
-                raise RFormatError(f"R stream corrupt: symbol name is {name!r}, not a string")
+                raise RFormatError(
+                    f"R stream corrupt: symbol name is {name!r}, not a string"
+                )
             symbol = RSymbol(name)
             self.refs.append(symbol)
             return symbol
@@ -192,19 +224,23 @@ class _Reader:
             return RVector([], "S4", self.attributes() if has_attr else {})
         if kind == ALTREP_SXP:
             return self.altrep()
-        raise RFormatError(f"unsupported R object type {kind} (flags {flags:#x}) at offset {self.pos - 4}")
+        raise RFormatError(
+            f"unsupported R object type {kind} (flags {flags:#x}) at offset {self.pos - 4}"
+        )
 
     def attributes(self) -> dict:
         attrs = self.item()
         if not isinstance(attrs, RPairlist):
-            raise RFormatError(f"R stream corrupt: attributes are {type(attrs).__name__}, not a pairlist")
+            raise RFormatError(
+                f"R stream corrupt: attributes are {type(attrs).__name__}, not a pairlist"
+            )
         return {str(tag): value for tag, value in attrs}
 
     def pairlist(self, flags):
         kind = flags & 0xFF
         rtype = "language" if kind in (LANGSXP, ATTRLANGSXP) else "pairlist"
         result = RPairlist(rtype=rtype)
-        while True:                       # iterate down the CDRs (long pairlists would overflow the stack)
+        while True:  # iterate down the CDRs (long pairlists would overflow the stack)
             has_attr = bool(flags & (1 << 9)) or kind in (ATTRLISTSXP, ATTRLANGSXP)
             if has_attr:
                 attributes = self.attributes()
@@ -218,22 +254,28 @@ class _Reader:
                 self.pos -= 4
                 tail = self.item()
                 if tail is not None:
-                    raise RFormatError(f"R stream: pairlist ends in {type(tail).__name__}, not NULL")
+                    raise RFormatError(
+                        f"R stream: pairlist ends in {type(tail).__name__}, not NULL"
+                    )
                 return result
 
     def charsxp(self, levels):
         n = self.int()
         if n == -1:
-            return None                   # NA_character_
+            return None  # NA_character_
         if n < -1:
-            raise RFormatError(f"R stream corrupt: string length {n} at offset {self.pos - 4}")
+            raise RFormatError(
+                f"R stream corrupt: string length {n} at offset {self.pos - 4}"
+            )
         raw = bytes(self.take(n))
         if levels & BYTES_MASK:
             return raw
         if levels & LATIN1_MASK:
             return raw.decode("latin-1")
         try:
-            return raw.decode("utf-8" if levels & (UTF8_MASK | ASCII_MASK) else self.encoding)
+            return raw.decode(
+                "utf-8" if levels & (UTF8_MASK | ASCII_MASK) else self.encoding
+            )
         except (UnicodeDecodeError, LookupError):
             return raw.decode("latin-1")
 
@@ -244,8 +286,10 @@ class _Reader:
             for _ in range(n):
                 flags = self.int()
                 if flags & 0xFF != CHARSXP:
-                    raise RFormatError(f"R stream corrupt: element of a character vector has type "
-                                       f"{flags & 0xFF}, not CHARSXP, at offset {self.pos - 4}")
+                    raise RFormatError(
+                        f"R stream corrupt: element of a character vector has type "
+                        f"{flags & 0xFF}, not CHARSXP, at offset {self.pos - 4}"
+                    )
                 out.append(self.charsxp(flags >> 12))
             return out
         if kind in (VECSXP, EXPRSXP):
@@ -271,15 +315,21 @@ class _Reader:
                 if name == "compact_intseq":
                     n, start, step = int(n), int(start), int(step)
                 if not 0 <= n <= 10**7:
-                    raise RFormatError(f"ALTREP '{name}' of length {n}: only lengths up to 10**7 are expanded")
-                value = RVector([start + i * step for i in range(int(n))],
-                                "integer" if name == "compact_intseq" else "double")
+                    raise RFormatError(
+                        f"ALTREP '{name}' of length {n}: only lengths up to 10**7 are expanded"
+                    )
+                value = RVector(
+                    [start + i * step for i in range(int(n))],
+                    "integer" if name == "compact_intseq" else "double",
+                )
             elif name.startswith("wrap_"):
                 value = RVector(state[0], state[0].rtype, state[0].attributes)
             else:
                 raise RFormatError(f"unsupported ALTREP class '{name}'")
         except (TypeError, ValueError, IndexError, AttributeError) as err:
-            raise RFormatError(f"R stream corrupt: bad state for ALTREP class '{name}' ({err})") from err
+            raise RFormatError(
+                f"R stream corrupt: bad state for ALTREP class '{name}' ({err})"
+            ) from err
         if isinstance(attributes, RPairlist):
             value.attributes.update({str(tag): v for tag, v in attributes})
         return value
@@ -295,15 +345,21 @@ def unserialize(data: bytes):
             raise RFormatError(f"unserialize: corrupt gzip data ({err})") from err
     if data[:2] != b"X\n":
         if data[:2] in (b"A\n", b"B\n"):
-            raise RFormatError("unserialize: only the XDR format ('X\\n') is supported, "
-                               f"not {data[:1].decode()!r}")
-        raise RFormatError(f"unserialize: not an R serialization stream (starts with {data[:8]!r}, "
-                           "expected b'X\\n')")
+            raise RFormatError(
+                "unserialize: only the XDR format ('X\\n') is supported, "
+                f"not {data[:1].decode()!r}"
+            )
+        raise RFormatError(
+            f"unserialize: not an R serialization stream (starts with {data[:8]!r}, "
+            "expected b'X\\n')"
+        )
     reader = _Reader(data[2:])
     reader.header()
     value = reader.item()
     if reader.pos != len(reader.data):
-        raise RFormatError(f"unserialize: {len(reader.data) - reader.pos} unread bytes after the object")
+        raise RFormatError(
+            f"unserialize: {len(reader.data) - reader.pos} unread bytes after the object"
+        )
     return value
 
 
@@ -311,9 +367,11 @@ def decompress_record(record: bytes, compressed=True) -> bytes:
     """Undo the compression of one lazy-load record (R's ``lazyLoadDBfetch``)."""
     record = bytes(record)
     if len(record) < 4:
-        raise RFormatError(f"lazy-load record truncated: {len(record)} bytes, no length prefix")
+        raise RFormatError(
+            f"lazy-load record truncated: {len(record)} bytes, no length prefix"
+        )
     expected = struct.unpack(">I", record[:4])[0]
-    method = {True: "Z", 1: "Z", 2: "2"}.get(compressed)
+    method = {True: "Z", 2: "2"}.get(compressed)  # True == 1: one key for both
     body = record[4:]
     if compressed == 3:
         if not body:
@@ -329,13 +387,19 @@ def decompress_record(record: bytes, compressed=True) -> bytes:
         elif method == "0":
             out = body
         else:
-            raise RFormatError(f"lazy-load record: unknown compression {compressed!r}/{method!r}")
+            raise RFormatError(
+                f"lazy-load record: unknown compression {compressed!r}/{method!r}"
+            )
     except (zlib.error, OSError, EOFError, lzma.LZMAError, ValueError) as err:
         if isinstance(err, RFormatError):
             raise
-        raise RFormatError(f"lazy-load record: corrupt compressed data ({err})") from err
+        raise RFormatError(
+            f"lazy-load record: corrupt compressed data ({err})"
+        ) from err
     if len(out) != expected:
-        raise RFormatError(f"lazy-load record: length prefix says {expected} bytes, got {len(out)}")
+        raise RFormatError(
+            f"lazy-load record: length prefix says {expected} bytes, got {len(out)}"
+        )
     return out
 
 
@@ -355,18 +419,24 @@ def read_lazyload_db(rdx_path, names=None) -> dict:
         variables = index["variables"].to_dict()
         compressed = index.get("compressed", RVector([True]))[0]
     except (AttributeError, KeyError, TypeError, IndexError) as err:
-        raise RFormatError(f"read_lazyload_db: {rdx_path} is not a lazy-load index ({err})") from err
+        raise RFormatError(
+            f"read_lazyload_db: {rdx_path} is not a lazy-load index ({err})"
+        ) from err
     wanted = list(variables) if names is None else list(names)
     out = {}
     with open(rdb_path, "rb") as rdb:
         for name in wanted:
             if name not in variables:
-                raise KeyError(f"read_lazyload_db: no object '{name}' in {rdx_path}; "
-                               f"it has {sorted(variables)}")
+                raise KeyError(
+                    f"read_lazyload_db: no object '{name}' in {rdx_path}; "
+                    f"it has {sorted(variables)}"
+                )
             offset, length = variables[name]
             rdb.seek(offset)
             record = rdb.read(length)
             if len(record) != length:
-                raise RFormatError(f"read_lazyload_db: {rdb_path} truncated at object '{name}'")
+                raise RFormatError(
+                    f"read_lazyload_db: {rdb_path} truncated at object '{name}'"
+                )
             out[name] = unserialize(decompress_record(record, compressed))
     return out

@@ -18,6 +18,7 @@ shows the code a learner must see. Modules:
 - ``tempered.widgets``  interactive figures for live notebooks
 - ``tempered.checks``   friendly checks for exercises
 """
+
 from .sampling import as_generator, gumbel_max_sample, sample
 from .softmax import entropy, log_softmax, logsumexp, tempered_softmax
 

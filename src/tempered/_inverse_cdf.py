@@ -9,6 +9,7 @@ A running sum over 50,000 tokens is sequential and slow, so for a few draws
 per row we search in two levels: block totals (a vectorised sum) locate the
 block, and only that block of ``BLOCK`` weights is summed cumulatively.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -50,7 +51,9 @@ def draw_blocked(weights: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
     over = np.nonzero(k >= block_cdf.shape[1])
     if over[0].size:
         k[over] = _last_positive(block_sums[over[0]])
-    below = np.where(k > 0, np.take_along_axis(block_cdf, np.maximum(k - 1, 0), axis=1), 0.0)
+    below = np.where(
+        k > 0, np.take_along_axis(block_cdf, np.maximum(k - 1, 0), axis=1), 0.0
+    )
     chosen = blocks[np.arange(rows)[:, None], k]  # (rows, draws, BLOCK)
     inner = np.cumsum(chosen, axis=-1, dtype=np.float64)
     j = (inner <= (targets - below)[..., None]).sum(axis=-1)

@@ -3,6 +3,7 @@
 Every error names the function and the argument, so a learner sees at once
 which input was wrong. Nothing here ever lets a NaN through silently.
 """
+
 from __future__ import annotations
 
 import math
@@ -20,7 +21,9 @@ def check_temperature(T, func: str) -> float:
     if isinstance(T, np.ndarray) and T.ndim == 0:
         T = T.item()
     if isinstance(T, (bool, np.bool_)) or not isinstance(T, numbers.Real):
-        raise TypeError(f"{func}: T must be a real number >= 0, got {type(T).__name__} {T!r}")
+        raise TypeError(
+            f"{func}: T must be a real number >= 0, got {type(T).__name__} {T!r}"
+        )
     T = float(T)
     if math.isnan(T):
         raise ValueError(f"{func}: T is NaN; a temperature must be a number >= 0")
@@ -32,7 +35,9 @@ def check_temperature(T, func: str) -> float:
     return T
 
 
-def check_positive_temperature(T, func: str, name: str = "T", zero_hint: str = "") -> float:
+def check_positive_temperature(
+    T, func: str, name: str = "T", zero_hint: str = ""
+) -> float:
     """Return ``T`` as a float after checking that it is a finite real number > 0.
 
     ``zero_hint`` is appended to the message when ``T`` is 0 (e.g. "use greedy decoding").
@@ -40,7 +45,9 @@ def check_positive_temperature(T, func: str, name: str = "T", zero_hint: str = "
     if isinstance(T, np.ndarray) and T.ndim == 0:
         T = T.item()
     if isinstance(T, (bool, np.bool_)) or not isinstance(T, numbers.Real):
-        raise TypeError(f"{func}: {name} must be a real number > 0, got {type(T).__name__} {T!r}")
+        raise TypeError(
+            f"{func}: {name} must be a real number > 0, got {type(T).__name__} {T!r}"
+        )
     T = float(T)
     if math.isnan(T) or T <= 0 or math.isinf(T):
         hint = zero_hint if T == 0 else ""
@@ -51,7 +58,9 @@ def check_positive_temperature(T, func: str, name: str = "T", zero_hint: str = "
 def check_axis(axis, ndim: int, func: str) -> int:
     """Return ``axis`` as a non-negative int, or raise naming the argument."""
     if not is_int(axis):
-        raise TypeError(f"{func}: axis must be an int, got {type(axis).__name__} {axis!r}")
+        raise TypeError(
+            f"{func}: axis must be an int, got {type(axis).__name__} {axis!r}"
+        )
     if not -ndim <= axis < ndim:
         raise np.exceptions.AxisError(
             f"{func}: axis {axis} is out of range for logits with {ndim} dimension(s)"
@@ -67,11 +76,17 @@ def as_float_array(x, func: str, name: str = "logits") -> np.ndarray:
     try:
         arr = np.asarray(x)
     except (TypeError, ValueError) as err:  # ragged lists and the like
-        raise TypeError(f"{func}: {name} must be an array of real numbers ({err})") from None
+        raise TypeError(
+            f"{func}: {name} must be an array of real numbers ({err})"
+        ) from None
     if arr.dtype.kind not in "iuf":
-        raise TypeError(f"{func}: {name} must be real numbers (int or float), got dtype {arr.dtype}")
+        raise TypeError(
+            f"{func}: {name} must be real numbers (int or float), got dtype {arr.dtype}"
+        )
     if arr.ndim == 0:
-        raise ValueError(f"{func}: {name} must have at least one dimension, got a scalar")
+        raise ValueError(
+            f"{func}: {name} must have at least one dimension, got a scalar"
+        )
     if arr.size == 0:
         raise ValueError(f"{func}: {name} is empty (shape {arr.shape})")
     if arr.dtype == np.float16:
@@ -81,7 +96,9 @@ def as_float_array(x, func: str, name: str = "logits") -> np.ndarray:
     return arr
 
 
-def checked_max(u: np.ndarray, axis: int, func: str, allow_all_masked: bool = False) -> np.ndarray:
+def checked_max(
+    u: np.ndarray, axis: int, func: str, allow_all_masked: bool = False
+) -> np.ndarray:
     """Max along ``axis`` (keepdims), raising on NaN, +inf or fully masked rows.
 
     One pass finds every bad case: NaN propagates into the max, +inf is the
@@ -124,7 +141,9 @@ def prepare_logits(logits, T, axis, func: str, allow_all_masked: bool = False):
 
 def is_int(value) -> bool:
     """Whether ``value`` is an integer (Python or NumPy); ``True`` and ``False`` are not."""
-    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+    return isinstance(value, numbers.Integral) and not isinstance(
+        value, (bool, np.bool_)
+    )
 
 
 def _int_bounds(minimum, maximum) -> str:
@@ -137,7 +156,9 @@ def _int_bounds(minimum, maximum) -> str:
     return "an int"
 
 
-def check_int(value, func: str, name: str, *, minimum=None, maximum=None, hint="") -> int:
+def check_int(
+    value, func: str, name: str, *, minimum=None, maximum=None, hint=""
+) -> int:
     """Return ``value`` as an int after checking it is an integer in [minimum, maximum].
 
     A value that is not an integer (a float, a bool, a string) raises
@@ -146,14 +167,20 @@ def check_int(value, func: str, name: str, *, minimum=None, maximum=None, hint="
     """
     bounds = _int_bounds(minimum, maximum)
     if not is_int(value):
-        raise TypeError(f"{func}: {name} must be {bounds}, got {type(value).__name__} {value!r}")
+        raise TypeError(
+            f"{func}: {name} must be {bounds}, got {type(value).__name__} {value!r}"
+        )
     value = int(value)  # a NumPy integer prints as np.int64(3) otherwise
-    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+    if (minimum is not None and value < minimum) or (
+        maximum is not None and value > maximum
+    ):
         raise ValueError(f"{func}: {name} must be {bounds}, got {value}{hint}")
     return value
 
 
-def check_count(value, func: str, name: str, minimum: int = 1, maximum=None, hint="") -> int:
+def check_count(
+    value, func: str, name: str, minimum: int = 1, maximum=None, hint=""
+) -> int:
     """Return ``value`` as an int after checking it is an integer >= ``minimum`` (<= ``maximum``).
 
     Like :func:`check_int`, except that every bad value, a non-integer

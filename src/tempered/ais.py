@@ -3,9 +3,11 @@
 Chains start from a normalised p0, move through intermediate distributions
 with Metropolis steps, and carry importance weights whose mean is Z exactly.
 """
+
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -17,14 +19,23 @@ __all__ = ["annealed_importance_sampling", "AISResult"]
 
 
 class AISResult(NamedTuple):
-    log_Z: float              # estimate of log Z1 (log Z0 = 0: p0 is normalised)
-    log_weights: np.ndarray   # one importance log-weight per chain
-    samples: np.ndarray       # final positions, weighted by exp(log_weights)
+    log_Z: float  # estimate of log Z1 (log Z0 = 0: p0 is normalised)
+    log_weights: np.ndarray  # one importance log-weight per chain
+    samples: np.ndarray  # final positions, weighted by exp(log_weights)
     acceptance_rate: float
 
 
-def annealed_importance_sampling(log_p0: Callable, sample_p0: Callable, log_f: Callable, betas, n_chains, *,
-                                 step_size=0.5, n_mh=1, rng=None) -> AISResult:
+def annealed_importance_sampling(
+    log_p0: Callable,
+    sample_p0: Callable,
+    log_f: Callable,
+    betas,
+    n_chains,
+    *,
+    step_size=0.5,
+    n_mh=1,
+    rng=None,
+) -> AISResult:
     """Neal's AIS estimate of log Z = log integral f(x) dx in R^d.
 
     ``log_p0(x)`` is a *normalised* log-density we can sample from
@@ -41,14 +52,18 @@ def annealed_importance_sampling(log_p0: Callable, sample_p0: Callable, log_f: C
     if b.ndim != 1 or b.size < 2 or np.isnan(b).any():
         raise ValueError(f"{func}: betas must be a 1-D array of at least 2 numbers")
     if b[0] != 0 or b[-1] != 1 or (np.diff(b) < 0).any():
-        raise ValueError(f"{func}: betas must rise from exactly 0 to exactly 1, never decreasing")
+        raise ValueError(
+            f"{func}: betas must rise from exactly 0 to exactly 1, never decreasing"
+        )
     n_chains = check_count(n_chains, func, "n_chains")
     n_mh = check_count(n_mh, func, "n_mh", minimum=0)
     step_size = check_positive_temperature(step_size, func, "step_size")
     rng = as_generator(rng)
     x = np.asarray(sample_p0(n_chains, rng), dtype=float)
     if x.ndim != 2 or x.shape[0] != n_chains:
-        raise ValueError(f"{func}: sample_p0(n, rng) must return shape (n, d), got {x.shape}")
+        raise ValueError(
+            f"{func}: sample_p0(n, rng) must return shape (n, d), got {x.shape}"
+        )
     lp0, lf = log_p0(x), log_f(x)
     log_w = np.zeros(n_chains)
     accepted = 0
@@ -63,6 +78,8 @@ def annealed_importance_sampling(log_p0: Callable, sample_p0: Callable, log_f: C
             lp0, lf = np.where(accept, lp0_y, lp0), np.where(accept, lf_y, lf)
             accepted += int(accept.sum())
     if np.isnan(log_w).any():
-        raise ValueError(f"{func}: a log-weight is NaN; check that log_p0 and log_f return finite values")
+        raise ValueError(
+            f"{func}: a log-weight is NaN; check that log_p0 and log_f return finite values"
+        )
     rate = accepted / (n_chains * n_mh * (b.size - 1)) if n_mh else 0.0
     return AISResult(float(logsumexp(log_w) - np.log(n_chains)), log_w, x, rate)

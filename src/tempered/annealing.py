@@ -5,6 +5,7 @@
   Metropolis rule (accept when dE <= T * xi with xi ~ Exp(1)).
 - :func:`held_karp` computes the exact optimum by dynamic programming.
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -15,7 +16,14 @@ from ._validate import check_count, check_positive_temperature
 from .mcmc import BLOCK_DRAWS
 from .sampling import as_generator
 
-__all__ = ["geometric_schedule", "logarithmic_schedule", "tour_length", "anneal_tsp", "AnnealResult", "held_karp"]
+__all__ = [
+    "geometric_schedule",
+    "logarithmic_schedule",
+    "tour_length",
+    "anneal_tsp",
+    "AnnealResult",
+    "held_karp",
+]
 
 
 def geometric_schedule(T_start, T_end, n_steps) -> np.ndarray:
@@ -36,7 +44,9 @@ def logarithmic_schedule(c, n_steps) -> np.ndarray:
 def _check_distances(dist, func: str) -> np.ndarray:
     D = np.asarray(dist, dtype=float)
     if D.ndim != 2 or D.shape[0] != D.shape[1] or D.shape[0] < 4:
-        raise ValueError(f"{func}: dist must be a square matrix of at least 4 cities, got shape {D.shape}")
+        raise ValueError(
+            f"{func}: dist must be a square matrix of at least 4 cities, got shape {D.shape}"
+        )
     if not np.isfinite(D).all():
         raise ValueError(f"{func}: dist contains NaN or inf")
     if not np.allclose(D, D.T):
@@ -52,17 +62,26 @@ def tour_length(tours, dist) -> np.ndarray:
 
 
 class AnnealResult(NamedTuple):
-    tours: np.ndarray         # (n_chains, n) final tours
-    lengths: np.ndarray       # their lengths
-    best_tours: np.ndarray    # best tour each chain visited
+    tours: np.ndarray  # (n_chains, n) final tours
+    lengths: np.ndarray  # their lengths
+    best_tours: np.ndarray  # best tour each chain visited
     best_lengths: np.ndarray
-    steps: np.ndarray         # recorded step numbers
-    trace: np.ndarray         # (n_records, n_chains) current length at those steps
-    best_trace: np.ndarray    # (n_records, n_chains) best length so far
-    snapshots: np.ndarray     # (n_records, n_chains, n) tours, if asked for; else empty
+    steps: np.ndarray  # recorded step numbers
+    trace: np.ndarray  # (n_records, n_chains) current length at those steps
+    best_trace: np.ndarray  # (n_records, n_chains) best length so far
+    snapshots: np.ndarray  # (n_records, n_chains, n) tours, if asked for; else empty
 
 
-def anneal_tsp(dist, temperatures, *, n_chains=None, start=None, record_every=0, record_tours=False, rng=None):
+def anneal_tsp(
+    dist,
+    temperatures,
+    *,
+    n_chains=None,
+    start=None,
+    record_every=0,
+    record_tours=False,
+    rng=None,
+):
     """Simulated annealing of closed tours with 2-opt moves, many chains at once.
 
     A move picks positions 1 <= i < j <= n - 1 uniformly and reverses the
@@ -82,21 +101,33 @@ def anneal_tsp(dist, temperatures, *, n_chains=None, start=None, record_every=0,
     n = D.shape[0]
     Ts = np.asarray(temperatures, dtype=float)
     if Ts.ndim not in (1, 2) or Ts.shape[0] == 0:
-        raise ValueError(f"{func}: temperatures must have shape (n_steps,) or (n_steps, n_chains), got {Ts.shape}")
+        raise ValueError(
+            f"{func}: temperatures must have shape (n_steps,) or (n_steps, n_chains), got {Ts.shape}"
+        )
     if np.isnan(Ts).any() or (Ts < 0).any() or np.isinf(Ts).any():
-        raise ValueError(f"{func}: temperatures must be finite and >= 0 (T = 0 is a quench)")
+        raise ValueError(
+            f"{func}: temperatures must be finite and >= 0 (T = 0 is a quench)"
+        )
     rng = as_generator(rng)
     if n_chains is None:
-        n_chains = Ts.shape[1] if Ts.ndim == 2 else (1 if start is None else len(np.atleast_2d(start)))
+        n_chains = (
+            Ts.shape[1]
+            if Ts.ndim == 2
+            else (1 if start is None else len(np.atleast_2d(start)))
+        )
     n_chains = check_count(n_chains, func, "n_chains")
     if Ts.ndim == 2 and Ts.shape[1] != n_chains:
-        raise ValueError(f"{func}: temperatures has {Ts.shape[1]} columns for {n_chains} chains")
+        raise ValueError(
+            f"{func}: temperatures has {Ts.shape[1]} columns for {n_chains} chains"
+        )
     if start is None:
         tours = np.argsort(rng.random((n_chains, n)), axis=1)
     else:
         tours = np.broadcast_to(np.asarray(start), (n_chains, n)).copy()
         if not (np.sort(tours, axis=1) == np.arange(n)).all():
-            raise ValueError(f"{func}: each start tour must be a permutation of 0..{n - 1}")
+            raise ValueError(
+                f"{func}: each start tour must be a permutation of 0..{n - 1}"
+            )
     record_every = check_count(record_every, func, "record_every", minimum=0)
     n_steps = Ts.shape[0]
     lengths = tour_length(tours, D)
@@ -121,7 +152,7 @@ def anneal_tsp(dist, temperatures, *, n_chains=None, start=None, record_every=0,
         second += second >= first
         lo, hi = np.minimum(first, second), np.maximum(first, second)
         xis = rng.standard_exponential(size=(b, n_chains))
-        T_block = Ts[k0:k0 + b] if Ts.ndim == 2 else Ts[k0:k0 + b, None]
+        T_block = Ts[k0 : k0 + b] if Ts.ndim == 2 else Ts[k0 : k0 + b, None]
         for t in range(b):
             i, j = lo[t], hi[t]
             a, bb = tours[rows, i - 1], tours[rows, i]
@@ -142,9 +173,16 @@ def anneal_tsp(dist, temperatures, *, n_chains=None, start=None, record_every=0,
     lengths = tour_length(tours, D)  # recompute: no drift from summing many dL
     best_lengths = tour_length(best_tours, D)
     empty = np.empty((0, n_chains, n), dtype=tours.dtype)
-    return AnnealResult(tours, lengths, best_tours, best_lengths, np.array(steps, dtype=np.int64),
-                        np.array(trace).reshape(-1, n_chains), np.array(best_trace).reshape(-1, n_chains),
-                        np.array(snaps) if snaps else empty)
+    return AnnealResult(
+        tours,
+        lengths,
+        best_tours,
+        best_lengths,
+        np.array(steps, dtype=np.int64),
+        np.array(trace).reshape(-1, n_chains),
+        np.array(best_trace).reshape(-1, n_chains),
+        np.array(snaps) if snaps else empty,
+    )
 
 
 def held_karp(dist):
@@ -159,7 +197,9 @@ def held_karp(dist):
     D = _check_distances(dist, "held_karp")
     n = D.shape[0]
     if n > 22:
-        raise ValueError(f"held_karp: {n} cities is too many for the exact programme (at most 22)")
+        raise ValueError(
+            f"held_karp: {n} cities is too many for the exact programme (at most 22)"
+        )
     m = n - 1  # cities 1..n-1 are bits 0..m-1
     Dm = D[1:, 1:]
     best = np.full((1 << m, m), np.inf)

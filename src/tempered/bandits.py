@@ -5,6 +5,7 @@ At step ``t`` the agent picks arm ``a`` with probability
 far; ``T_t`` is fixed or annealed. Regret is measured with the true means,
 ``sum_t (max(mu) - mu[a_t])`` (pseudo-regret), so it is not blurred by reward noise.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -36,8 +37,16 @@ def boltzmann_bandit(means, schedule, steps: int, rng=None, noise: float = 1.0):
     mu = np.asarray(means, dtype=np.float64)
     k = mu.size
     if mu.ndim != 1 or k < 2:
-        raise ValueError("boltzmann_bandit: means must be a 1-D array of at least 2 arms")
-    steps = check_count(steps, "boltzmann_bandit", "steps", minimum=k, hint=" (every arm is pulled once first)")
+        raise ValueError(
+            "boltzmann_bandit: means must be a 1-D array of at least 2 arms"
+        )
+    steps = check_count(
+        steps,
+        "boltzmann_bandit",
+        "steps",
+        minimum=k,
+        hint=" (every arm is pulled once first)",
+    )
     g = as_generator(rng)
     sums = np.zeros(k)
     pulls = np.zeros(k)

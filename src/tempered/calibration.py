@@ -7,6 +7,7 @@ predicted class. :func:`expected_calibration_error` and
 :func:`reliability_bins` measure what it changes: how well the confidence
 (the top probability) matches the accuracy.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -22,7 +23,9 @@ def _check_logits_labels(logits, labels, func):
     z = np.asarray(logits, dtype=np.float64)
     y = np.asarray(labels)
     if z.ndim != 2 or z.shape[0] == 0 or z.shape[1] < 2:
-        raise ValueError(f"{func}: logits must have shape (n, k) with n >= 1, k >= 2, got {z.shape}")
+        raise ValueError(
+            f"{func}: logits must have shape (n, k) with n >= 1, k >= 2, got {z.shape}"
+        )
     if y.shape != (z.shape[0],) or not np.issubdtype(y.dtype, np.integer):
         raise ValueError(f"{func}: labels must be {z.shape[0]} integers")
     if y.min() < 0 or y.max() >= z.shape[1]:
@@ -56,8 +59,12 @@ def fit_temperature(logits, labels, bounds=(1e-2, 1e2)) -> float:
     """The temperature minimising the held-out NLL, found by a bounded 1-D search in log T."""
     z, y = _check_logits_labels(logits, labels, "fit_temperature")
     lo, hi = np.log(bounds[0]), np.log(bounds[1])
-    res = optimize.minimize_scalar(lambda s: nll(z, y, float(np.exp(s))), bounds=(lo, hi), method="bounded",
-                          options={"xatol": 1e-8})
+    res = optimize.minimize_scalar(
+        lambda s: nll(z, y, float(np.exp(s))),
+        bounds=(lo, hi),
+        method="bounded",
+        options={"xatol": 1e-8},
+    )
     return float(np.exp(res.x))
 
 

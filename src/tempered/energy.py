@@ -12,6 +12,7 @@ the logits u = -E (chapter 5). From Z follow, exactly:
 An energy of ``+inf`` marks a forbidden state (probability 0 at every T), as
 a logit of ``-inf`` masks a token. NaN and ``-inf`` energies are errors.
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -43,14 +44,22 @@ def check_energies(energies, func: str, name: str = "energies") -> np.ndarray:
     """Return a 1-D float64 array of energies; reject NaN, -inf, empty and all-forbidden input."""
     E = as_float_array(energies, func, name=name).astype(np.float64, copy=False)
     if E.ndim != 1:
-        raise ValueError(f"{func}: {name} must be one-dimensional (one energy per state), got shape {E.shape}")
+        raise ValueError(
+            f"{func}: {name} must be one-dimensional (one energy per state), got shape {E.shape}"
+        )
     if np.isnan(E).any():
-        raise ValueError(f"{func}: {name} contain NaN (first at index {int(np.argmax(np.isnan(E)))})")
+        raise ValueError(
+            f"{func}: {name} contain NaN (first at index {int(np.argmax(np.isnan(E)))})"
+        )
     if np.isneginf(E).any():
-        raise ValueError(f"{func}: {name} contain -inf (first at index {int(np.argmax(np.isneginf(E)))}); "
-                         "only +inf (a forbidden state) is allowed")
+        raise ValueError(
+            f"{func}: {name} contain -inf (first at index {int(np.argmax(np.isneginf(E)))}); "
+            "only +inf (a forbidden state) is allowed"
+        )
     if np.isposinf(E).all():
-        raise ValueError(f"{func}: every state has energy +inf, so there is no distribution")
+        raise ValueError(
+            f"{func}: every state has energy +inf, so there is no distribution"
+        )
     return E
 
 
@@ -102,8 +111,15 @@ def thermodynamics(energies, T) -> Thermodynamics:
     p = tempered_softmax(-E, T)
     mean = float(p @ E)
     var = float(p @ (E - mean) ** 2)
-    return Thermodynamics(T=T, log_Z=log_Z, free_energy=-T * log_Z, mean_energy=mean,
-                          entropy=float(_entropy(p)), heat_capacity=var / T**2, variance=var)
+    return Thermodynamics(
+        T=T,
+        log_Z=log_Z,
+        free_energy=-T * log_Z,
+        mean_energy=mean,
+        entropy=float(_entropy(p)),
+        heat_capacity=var / T**2,
+        variance=var,
+    )
 
 
 def rugged_landscape(n_states: int = 200, seed: int = 0) -> np.ndarray:
@@ -120,5 +136,7 @@ def rugged_landscape(n_states: int = 200, seed: int = 0) -> np.ndarray:
     E = 2.5 * ((x**2 - 0.36) / 0.36) ** 2 - 0.8 * x
     freqs = rng.uniform(10.0, 30.0, size=4)
     phases = rng.uniform(0.0, 2 * np.pi, size=4)
-    E += 0.5 * np.sin(np.pi * freqs[:, None] * x[None, :] + phases[:, None]).mean(axis=0)
+    E += 0.5 * np.sin(np.pi * freqs[:, None] * x[None, :] + phases[:, None]).mean(
+        axis=0
+    )
     return E - E.min()

@@ -17,6 +17,7 @@ the latent density raised to the power ``1/tau^2``, and that the data density
 raised to the same power is sampled exactly only when every layer has a
 constant Jacobian determinant.
 """
+
 from __future__ import annotations
 
 import math
@@ -30,9 +31,19 @@ torch = require("torch", "flows", "tempered.flows")
 nn = torch.nn
 
 __all__ = [
-    "ActNorm", "Coupling", "Flow", "make_flow", "train_flow", "two_moons",
-    "tempered_gaussian", "tempered_log_density", "pushforward_log_density",
-    "grid", "normalise_on_grid", "total_variation", "fit_moons_flows",
+    "ActNorm",
+    "Coupling",
+    "Flow",
+    "make_flow",
+    "train_flow",
+    "two_moons",
+    "tempered_gaussian",
+    "tempered_log_density",
+    "pushforward_log_density",
+    "grid",
+    "normalise_on_grid",
+    "total_variation",
+    "fit_moons_flows",
 ]
 
 LOG_2PI = math.log(2 * math.pi)
@@ -41,7 +52,9 @@ LOG_2PI = math.log(2 * math.pi)
 def _check_points(name: str, x) -> torch.Tensor:
     x = torch.as_tensor(x, dtype=torch.get_default_dtype())
     if x.ndim != 2 or x.shape[1] != 2:
-        raise ValueError(f"{name}: expected points of shape (n, 2), got {tuple(x.shape)}")
+        raise ValueError(
+            f"{name}: expected points of shape (n, 2), got {tuple(x.shape)}"
+        )
     if not torch.isfinite(x).all():
         raise ValueError(f"{name}: points must be finite")
     return x
@@ -85,15 +98,28 @@ class Coupling(nn.Module):
     log|det dx/dz|; ``inverse`` maps data to latent and returns log|det dz/dx|.
     """
 
-    def __init__(self, kind: str = "affine", flip: bool = False, hidden: int = 32, max_log_scale: float = 2.0):
+    def __init__(
+        self,
+        kind: str = "affine",
+        flip: bool = False,
+        hidden: int = 32,
+        max_log_scale: float = 2.0,
+    ):
         super().__init__()
         if kind not in ("additive", "affine"):
-            raise ValueError(f"Coupling: kind must be 'additive' or 'affine', got {kind!r}")
+            raise ValueError(
+                f"Coupling: kind must be 'additive' or 'affine', got {kind!r}"
+            )
         self.kind, self.a, self.b = kind, (1 if flip else 0), (0 if flip else 1)
         self.max_log_scale = max_log_scale
         out = 2 if kind == "affine" else 1
-        self.net = nn.Sequential(nn.Linear(1, hidden), nn.Tanh(), nn.Linear(hidden, hidden), nn.Tanh(),
-                                 nn.Linear(hidden, out))
+        self.net = nn.Sequential(
+            nn.Linear(1, hidden),
+            nn.Tanh(),
+            nn.Linear(hidden, hidden),
+            nn.Tanh(),
+            nn.Linear(hidden, out),
+        )
         nn.init.zeros_(self.net[-1].weight)  # start at the identity map
         nn.init.zeros_(self.net[-1].bias)
 
@@ -127,7 +153,9 @@ class Flow(nn.Module):
     @property
     def volume_preserving_up_to_constant(self) -> bool:
         """True when every layer has a constant Jacobian determinant (no affine coupling)."""
-        return all(not (isinstance(l, Coupling) and l.kind == "affine") for l in self.layers)
+        return all(
+            not (isinstance(l, Coupling) and l.kind == "affine") for l in self.layers
+        )
 
     def forward(self, z):
         """Map latent points to data points; also return log|det df/dz| per point."""
@@ -150,7 +178,7 @@ class Flow(nn.Module):
     def log_prob(self, x):
         """log p_x(x) = log N(f^{-1}(x); 0, I) + log|det J_{f^{-1}}(x)| (change of variables)."""
         z, logdet = self.inverse(x)
-        return -0.5 * (z ** 2).sum(1) - LOG_2PI + logdet
+        return -0.5 * (z**2).sum(1) - LOG_2PI + logdet
 
     @torch.no_grad()
     def sample(self, n: int, tau: float = 1.0, generator=None):
@@ -164,13 +192,24 @@ class Flow(nn.Module):
 def make_flow(kind: str, n_couplings: int = 6, hidden: int = 32, seed: int = 0) -> Flow:
     """ActNorm followed by ``n_couplings`` couplings of ``kind``, alternating the coordinate they change."""
     if kind not in ("additive", "affine"):
-        raise ValueError(f"make_flow: kind must be 'additive' or 'affine', got {kind!r}")
+        raise ValueError(
+            f"make_flow: kind must be 'additive' or 'affine', got {kind!r}"
+        )
     torch.manual_seed(seed)
-    layers = [ActNorm()] + [Coupling(kind, flip=bool(i % 2), hidden=hidden) for i in range(n_couplings)]
+    layers = [ActNorm()] + [
+        Coupling(kind, flip=bool(i % 2), hidden=hidden) for i in range(n_couplings)
+    ]
     return Flow(layers)
 
 
-def train_flow(flow: Flow, data, steps: int = 1500, batch: int = 256, lr: float = 5e-3, seed: int = 0) -> list:
+def train_flow(
+    flow: Flow,
+    data,
+    steps: int = 1500,
+    batch: int = 256,
+    lr: float = 5e-3,
+    seed: int = 0,
+) -> list:
     """Fit ``flow`` to ``data`` (n x 2) by maximum likelihood with Adam; return the loss every 100 steps."""
     data = _check_points("train_flow", data)
     steps = check_count(steps, "train_flow", "steps")
@@ -249,7 +288,9 @@ def pushforward_log_density(flow: Flow, points, tau: float) -> np.ndarray:
     """log density of f(z) with z ~ N(0, tau^2 I): log N(f^{-1}(x); 0, tau^2 I) + log|det J_{f^{-1}}(x)|."""
     tau = _check_positive("pushforward_log_density", "tau", tau, allow_zero=False)
     z, logdet = flow.inverse(points)
-    return (-0.5 * (z ** 2).sum(1) / tau ** 2 - LOG_2PI - 2 * math.log(tau) + logdet).numpy()
+    return (
+        -0.5 * (z**2).sum(1) / tau**2 - LOG_2PI - 2 * math.log(tau) + logdet
+    ).numpy()
 
 
 def total_variation(p, q) -> float:

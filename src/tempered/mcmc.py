@@ -10,6 +10,7 @@ Every Metropolis test here uses one fact: with xi ~ Exp(1), the event
 acceptance probability. So a step needs no exp, only a comparison, and the
 exponential draws come in bulk for many steps and chains at once.
 """
+
 from __future__ import annotations
 
 import math
@@ -21,7 +22,13 @@ from ._validate import check_count, check_positive_temperature, is_int
 from .energy import check_energies
 from .sampling import as_generator
 
-__all__ = ["grid_neighbours", "metropolis", "MetropolisResult", "parallel_tempering", "TemperingResult"]
+__all__ = [
+    "grid_neighbours",
+    "metropolis",
+    "MetropolisResult",
+    "parallel_tempering",
+    "TemperingResult",
+]
 
 BLOCK_DRAWS = 1 << 17  # random numbers drawn per block: bulk draws without much memory
 
@@ -43,7 +50,9 @@ def grid_neighbours(shape, periodic: bool = False, reach: int = 1) -> np.ndarray
     columns = []
     for axis, size in enumerate(shape):
         for step in [s for s in range(-reach, reach + 1) if s]:
-            shifted = np.roll(index, -step, axis=axis)  # shifted[..., k, ...] = index[..., k + step, ...]
+            shifted = np.roll(
+                index, -step, axis=axis
+            )  # shifted[..., k, ...] = index[..., k + step, ...]
             if not periodic:
                 edge = [slice(None)] * len(shape)
                 edge[axis] = slice(0, -step) if step < 0 else slice(size - step, None)
@@ -56,9 +65,16 @@ def _check_neighbours(neighbours, n_states: int, func: str) -> np.ndarray:
     if neighbours is None:
         return grid_neighbours(n_states)
     nb = np.asarray(neighbours)
-    if nb.ndim != 2 or nb.shape[0] != n_states or nb.shape[1] == 0 or nb.dtype.kind not in "iu":
-        raise ValueError(f"{func}: neighbours must be an int array of shape ({n_states}, k), got "
-                         f"{nb.dtype} {nb.shape}")
+    if (
+        nb.ndim != 2
+        or nb.shape[0] != n_states
+        or nb.shape[1] == 0
+        or nb.dtype.kind not in "iu"
+    ):
+        raise ValueError(
+            f"{func}: neighbours must be an int array of shape ({n_states}, k), got "
+            f"{nb.dtype} {nb.shape}"
+        )
     if nb.min() < 0 or nb.max() >= n_states:
         raise ValueError(f"{func}: neighbours has entries outside 0..{n_states - 1}")
     return nb.astype(np.intp, copy=False)
@@ -71,7 +87,9 @@ def _check_start(start, E: np.ndarray, shape: tuple, rng, func: str) -> np.ndarr
         return allowed[rng.integers(0, allowed.size, size=shape)]
     s = np.asarray(start)
     if s.dtype.kind not in "iu":
-        raise TypeError(f"{func}: start must hold integer state indices, got dtype {s.dtype}")
+        raise TypeError(
+            f"{func}: start must hold integer state indices, got dtype {s.dtype}"
+        )
     s = np.broadcast_to(s, shape).astype(np.intp)
     if s.min() < 0 or s.max() >= E.size:
         raise ValueError(f"{func}: start has states outside 0..{E.size - 1}")
@@ -89,13 +107,24 @@ def _metropolis_step(E, flat_nb, k_nb, states, T, k, xi):
 
 # --- Metropolis ---------------------------------------------------------------------------------
 
+
 class MetropolisResult(NamedTuple):
-    states: np.ndarray        # final state of each chain
-    counts: np.ndarray        # visits to each state, summed over chains and recorded steps
+    states: np.ndarray  # final state of each chain
+    counts: np.ndarray  # visits to each state, summed over chains and recorded steps
     acceptance_rate: float
 
 
-def metropolis(energies, T, n_steps, *, n_chains=None, start=None, neighbours=None, burn_in=0, rng=None):
+def metropolis(
+    energies,
+    T,
+    n_steps,
+    *,
+    n_chains=None,
+    start=None,
+    neighbours=None,
+    burn_in=0,
+    rng=None,
+):
     """Run Metropolis chains targeting p_i = exp(-E_i / T) / Z, all chains at once.
 
     Parameters
@@ -145,15 +174,25 @@ def metropolis(energies, T, n_steps, *, n_chains=None, start=None, neighbours=No
 
 # --- parallel tempering -------------------------------------------------------------------------
 
+
 class TemperingResult(NamedTuple):
-    states: np.ndarray           # (n_temperatures, n_chains) final states
-    counts: np.ndarray           # (n_temperatures, n_states) visits at each temperature
+    states: np.ndarray  # (n_temperatures, n_chains) final states
+    counts: np.ndarray  # (n_temperatures, n_states) visits at each temperature
     acceptance_rate: np.ndarray  # Metropolis acceptance at each temperature
-    swap_rate: np.ndarray        # accepted share of swaps between temperatures r and r + 1
+    swap_rate: np.ndarray  # accepted share of swaps between temperatures r and r + 1
 
 
-def parallel_tempering(energies, temperatures, n_steps, *, n_chains=1, start=None, neighbours=None,
-                       burn_in=0, rng=None):
+def parallel_tempering(
+    energies,
+    temperatures,
+    n_steps,
+    *,
+    n_chains=1,
+    start=None,
+    neighbours=None,
+    burn_in=0,
+    rng=None,
+):
     """Replica exchange: one Metropolis chain per temperature, with swaps between neighbours.
 
     After every Metropolis step, adjacent pairs (r, r + 1), even pairs and odd
@@ -167,7 +206,9 @@ def parallel_tempering(energies, temperatures, n_steps, *, n_chains=1, start=Non
     E = check_energies(energies, func)
     Ts = np.asarray(temperatures, dtype=float)
     if Ts.ndim != 1 or Ts.size < 2:
-        raise ValueError(f"{func}: temperatures must be a 1-D array of at least 2 values, got shape {Ts.shape}")
+        raise ValueError(
+            f"{func}: temperatures must be a 1-D array of at least 2 values, got shape {Ts.shape}"
+        )
     for T in Ts:
         check_positive_temperature(float(T), func, name="temperatures")
     n_steps = check_count(n_steps, func, "n_steps")
@@ -192,7 +233,9 @@ def parallel_tempering(energies, temperatures, n_steps, *, n_chains=1, start=Non
         xis = rng.standard_exponential(size=(b, R, n_chains))
         swap_xis = rng.standard_exponential(size=(b, R - 1, n_chains))
         for t in range(b):
-            states, acc = _metropolis_step(E, flat_nb, k_nb, states, T_col, ks[t], xis[t])
+            states, acc = _metropolis_step(
+                E, flat_nb, k_nb, states, T_col, ks[t], xis[t]
+            )
             lo = pairs[(step + t) % 2]
             if lo.size:
                 hi = lo + 1
@@ -208,5 +251,9 @@ def parallel_tempering(energies, temperatures, n_steps, *, n_chains=1, start=Non
                     tried[lo] += n_chains
                 counts += np.bincount((states + offset).ravel(), minlength=R * E.size)
         step += b
-    return TemperingResult(states, counts.reshape(R, E.size), accepted / (n_steps * n_chains),
-                           swaps / np.maximum(tried, 1))
+    return TemperingResult(
+        states,
+        counts.reshape(R, E.size),
+        accepted / (n_steps * n_chains),
+        swaps / np.maximum(tried, 1),
+    )

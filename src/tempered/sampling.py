@@ -4,6 +4,7 @@ Both draw index i with probability softmax(logits / T)_i along the last axis,
 so they agree in distribution (chapter 7 proves it). Masked (-inf) tokens are
 never drawn. T = 0 draws uniformly among tied maxima: greedy with fair ties.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -21,7 +22,9 @@ def as_generator(rng) -> np.random.Generator:
         return rng
     if rng is None or is_int(rng):
         return np.random.default_rng(rng)
-    raise TypeError(f"rng must be a numpy.random.Generator, an int seed or None, got {type(rng).__name__}")
+    raise TypeError(
+        f"rng must be a numpy.random.Generator, an int seed or None, got {type(rng).__name__}"
+    )
 
 
 def _size_tuple(size, func) -> tuple:
@@ -31,7 +34,9 @@ def _size_tuple(size, func) -> tuple:
         size = (int(size),)
     size = tuple(size)
     if not all(is_int(s) and s >= 0 for s in size):
-        raise ValueError(f"{func}: size must be a non-negative int or a tuple of them, got {size!r}")
+        raise ValueError(
+            f"{func}: size must be a non-negative int or a tuple of them, got {size!r}"
+        )
     return size
 
 

@@ -10,6 +10,7 @@ Temperature limits are handled as limits:
 ``T = inf`` -> uniform over the finite logits.
 A ``-inf`` logit is a masked token and has probability 0 at every T.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -104,13 +105,19 @@ def entropy(p, axis=-1):
     q = as_float_array(p, "entropy", name="p")
     axis = check_axis(axis, q.ndim, "entropy")
     if not np.isfinite(q).all():
-        raise ValueError("entropy: p contains NaN or inf; pass probabilities, not logits")
+        raise ValueError(
+            "entropy: p contains NaN or inf; pass probabilities, not logits"
+        )
     if (q < 0).any():
-        raise ValueError("entropy: p has negative entries; pass probabilities, not logits")
+        raise ValueError(
+            "entropy: p has negative entries; pass probabilities, not logits"
+        )
     total = q.sum(axis=axis)
     tol = 1e-6 if q.dtype == np.float64 else 1e-3
     if np.abs(total - 1).max() > tol:
         worst = total.flat[np.abs(total - 1).argmax()]
-        raise ValueError(f"entropy: p must sum to 1 along axis {axis}, found a sum of {worst:.6g}")
+        raise ValueError(
+            f"entropy: p must sum to 1 along axis {axis}, found a sum of {worst:.6g}"
+        )
     logs = np.log(np.where(q > 0, q, 1))
     return 0.0 - (q * logs).sum(axis=axis)  # 0.0 - x turns -0.0 into +0.0

@@ -3,6 +3,7 @@
 The palette is Okabe and Ito's eight colours, distinguishable under the common
 forms of colour-vision deficiency. Call :func:`use_course_style` once per notebook.
 """
+
 from __future__ import annotations
 
 import matplotlib as mpl
@@ -19,7 +20,19 @@ OKABE_ITO = {
     "black": "#000000",
 }
 #: Cycle order: strong, mutually distinct colours first (yellow is last: weak on white).
-PALETTE = [OKABE_ITO[k] for k in ("blue", "orange", "green", "vermillion", "purple", "sky_blue", "black", "yellow")]
+PALETTE = [
+    OKABE_ITO[k]
+    for k in (
+        "blue",
+        "orange",
+        "green",
+        "vermillion",
+        "purple",
+        "sky_blue",
+        "black",
+        "yellow",
+    )
+]
 
 
 def use_course_style() -> None:

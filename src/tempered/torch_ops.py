@@ -2,6 +2,7 @@
 
 Imported lazily (only for a torch tensor), so the package works without torch.
 """
+
 from __future__ import annotations
 
 from ._optional import require
@@ -13,18 +14,26 @@ torch = require("torch", "lm", "tempered.torch_ops")
 def _checked(logits: torch.Tensor, T, dim: int, func: str):
     T = check_temperature(T, func)
     if not torch.is_floating_point(logits):
-        raise TypeError(f"{func}: logits must be a floating-point tensor, got {logits.dtype}")
+        raise TypeError(
+            f"{func}: logits must be a floating-point tensor, got {logits.dtype}"
+        )
     if logits.numel() == 0:
         raise ValueError(f"{func}: logits is empty (shape {tuple(logits.shape)})")
     if not -logits.dim() <= dim < logits.dim():
-        raise IndexError(f"{func}: dim {dim} is out of range for logits with {logits.dim()} dimension(s)")
+        raise IndexError(
+            f"{func}: dim {dim} is out of range for logits with {logits.dim()} dimension(s)"
+        )
     if torch.isnan(logits).any():
         raise ValueError(f"{func}: logits contain NaN")
     if torch.isposinf(logits).any():
-        raise ValueError(f"{func}: logits contain +inf; only -inf (a masked token) is allowed")
+        raise ValueError(
+            f"{func}: logits contain +inf; only -inf (a masked token) is allowed"
+        )
     m = logits.amax(dim=dim, keepdim=True)
     if torch.isneginf(m).any():
-        raise ValueError(f"{func}: all logits are masked (-inf) along dim {dim} in some row")
+        raise ValueError(
+            f"{func}: all logits are masked (-inf) along dim {dim} in some row"
+        )
     return T, m
 
 

@@ -34,6 +34,7 @@ Masked tokens (logit -inf) are never kept. NaN or +inf logits, a row with
 every token masked, and parameters out of range raise an error that names
 the argument. Results are float64.
 """
+
 from __future__ import annotations
 
 import math
@@ -79,14 +80,22 @@ def _is_real(x) -> bool:
 
 def _check_k(k, func: str, name: str = "k") -> int:
     # transformers' generate() switches top-k off with top_k=0; here that is None
-    hint = " (transformers' generate() uses top_k=0 to switch top-k off; here pass None)"
-    return check_int(k, func, name, minimum=1, hint=hint if is_int(k) and k == 0 else "")
+    hint = (
+        " (transformers' generate() uses top_k=0 to switch top-k off; here pass None)"
+    )
+    return check_int(
+        k, func, name, minimum=1, hint=hint if is_int(k) and k == 0 else ""
+    )
 
 
-def _check_fraction(x, func: str, name: str, low: float, high: float, low_open: bool, high_open: bool) -> float:
+def _check_fraction(
+    x, func: str, name: str, low: float, high: float, low_open: bool, high_open: bool
+) -> float:
     interval = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
     if not _is_real(x):
-        raise TypeError(f"{func}: {name} must be a real number in {interval}, got {type(x).__name__} {x!r}")
+        raise TypeError(
+            f"{func}: {name} must be a real number in {interval}, got {type(x).__name__} {x!r}"
+        )
     x = float(x)
     below = x <= low if low_open else x < low
     above = x >= high if high_open else x > high
@@ -97,7 +106,10 @@ def _check_fraction(x, func: str, name: str, low: float, high: float, low_open: 
 
 def _check_T(T, func: str) -> float:
     return check_positive_temperature(
-        T, func, zero_hint="; T = 0 is greedy decoding (take the argmax), not a temperature to divide by")
+        T,
+        func,
+        zero_hint="; T = 0 is greedy decoding (take the argmax), not a temperature to divide by",
+    )
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -124,7 +136,7 @@ def _keep_best(keep: np.ndarray, u: np.ndarray, m: int) -> np.ndarray:
         return keep  # every rule here already keeps the most likely token
     order = _ascending(u)
     forced = np.zeros(u.shape, dtype=bool)
-    forced[..., max(u.shape[-1] - m, 0):] = True
+    forced[..., max(u.shape[-1] - m, 0) :] = True
     return keep | _unsort(forced, order)
 
 
@@ -178,9 +190,11 @@ def top_p_mask(logits, p: float, min_tokens_to_keep: int = 1) -> np.ndarray:
         return np.isfinite(u)
     order = _ascending(u)
     probs_sorted = _softmax(np.take_along_axis(u, order, axis=-1))
-    tail = np.cumsum(probs_sorted, axis=-1)  # tail[j] = mass of the j+1 least likely tokens
+    tail = np.cumsum(
+        probs_sorted, axis=-1
+    )  # tail[j] = mass of the j+1 least likely tokens
     drop_sorted = tail <= 1.0 - p
-    drop_sorted[..., max(u.shape[-1] - m, 0):] = False
+    drop_sorted[..., max(u.shape[-1] - m, 0) :] = False
     return ~_unsort(drop_sorted, order) & np.isfinite(u)
 
 
@@ -198,7 +212,9 @@ def min_p_mask(logits, min_p: float, min_tokens_to_keep: int = 1) -> np.ndarray:
     """
     func = "min_p_mask"
     u = _logits(logits, func)
-    min_p = _check_fraction(min_p, func, "min_p", 0.0, 1.0, low_open=False, high_open=False)
+    min_p = _check_fraction(
+        min_p, func, "min_p", 0.0, 1.0, low_open=False, high_open=False
+    )
     m = _check_k(min_tokens_to_keep, func, "min_tokens_to_keep")
     probs = _softmax(u)
     keep = ~(probs < min_p * probs.max(axis=-1, keepdims=True))
@@ -223,7 +239,9 @@ def typical_mask(logits, mass: float, min_tokens_to_keep: int = 1) -> np.ndarray
     log_p = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
     p = np.exp(log_p)
     with np.errstate(invalid="ignore"):
-        H = -np.nansum(log_p * p, axis=-1, keepdims=True)  # masked tokens: -inf * 0 = nan, skipped
+        H = -np.nansum(
+            log_p * p, axis=-1, keepdims=True
+        )  # masked tokens: -inf * 0 = nan, skipped
     distance = np.abs(-log_p - H)  # +inf for masked tokens
     order = np.argsort(distance, axis=-1, kind="stable")
     distance_sorted = np.take_along_axis(distance, order, axis=-1)
@@ -240,14 +258,28 @@ def _truncation_steps(top_k, top_p, min_p, typical_p, m, order):
         "top_k": None if top_k is None else (lambda z: top_k_mask(z, top_k, m)),
         "top_p": None if top_p is None else (lambda z: top_p_mask(z, top_p, m)),
         "min_p": None if min_p is None else (lambda z: min_p_mask(z, min_p, m)),
-        "typical_p": None if typical_p is None else (lambda z: typical_mask(z, typical_p, m)),
+        "typical_p": None
+        if typical_p is None
+        else (lambda z: typical_mask(z, typical_p, m)),
     }
-    names = ("top_k", "top_p", "min_p", "typical_p") if order == "transformers" else ("top_k", "typical_p", "top_p", "min_p")
+    names = (
+        ("top_k", "top_p", "min_p", "typical_p")
+        if order == "transformers"
+        else ("top_k", "typical_p", "top_p", "min_p")
+    )
     return [steps[name] for name in names if steps[name] is not None]
 
 
-def warp(logits, T: float = 1.0, top_k=None, top_p=None, min_p=None, typical_p=None,
-         order: str = "transformers", min_tokens_to_keep: int = 1) -> np.ndarray:
+def warp(
+    logits,
+    T: float = 1.0,
+    top_k=None,
+    top_p=None,
+    min_p=None,
+    typical_p=None,
+    order: str = "transformers",
+    min_tokens_to_keep: int = 1,
+) -> np.ndarray:
     """Apply temperature and truncation to logits; return the final logits (-inf = removed).
 
     Parameters
@@ -285,7 +317,9 @@ def warp(logits, T: float = 1.0, top_k=None, top_p=None, min_p=None, typical_p=N
     if min_p is not None:
         _check_fraction(min_p, func, "min_p", 0.0, 1.0, low_open=False, high_open=False)
     if typical_p is not None:
-        _check_fraction(typical_p, func, "typical_p", 0.0, 1.0, low_open=True, high_open=True)
+        _check_fraction(
+            typical_p, func, "typical_p", 0.0, 1.0, low_open=True, high_open=True
+        )
     m = _check_k(min_tokens_to_keep, func, "min_tokens_to_keep")
 
     z = u / T if order == "transformers" else u.copy()

@@ -1,9 +1,17 @@
 """Bad input gets a clear error naming the argument; never a silent NaN."""
+
 import numpy as np
 import pytest
 import torch
 
-from tempered import entropy, gumbel_max_sample, log_softmax, logsumexp, sample, tempered_softmax
+from tempered import (
+    entropy,
+    gumbel_max_sample,
+    log_softmax,
+    logsumexp,
+    sample,
+    tempered_softmax,
+)
 
 PROBABILITY_FUNCTIONS = [tempered_softmax, log_softmax, sample, gumbel_max_sample]
 GOOD = np.array([1.0, 2.0, 3.0])
@@ -31,7 +39,11 @@ def test_bad_temperature(func, T, error, message):
 @pytest.mark.parametrize(
     "logits, error, message",
     [
-        ([1.0, float("nan"), 2.0], ValueError, r"logits contain NaN \(first at index \(1,\)\)"),
+        (
+            [1.0, float("nan"), 2.0],
+            ValueError,
+            r"logits contain NaN \(first at index \(1,\)\)",
+        ),
         ([1.0, float("inf")], ValueError, r"logits contain \+inf"),
         ([[0.0, 1.0], [-np.inf, -np.inf]], ValueError, r"all logits are masked"),
         ([], ValueError, r"logits is empty"),
@@ -50,7 +62,10 @@ def test_bad_logits(func, logits, error, message):
 
 @pytest.mark.parametrize("func", [tempered_softmax, log_softmax])
 def test_bad_axis(func):
-    with pytest.raises(np.exceptions.AxisError, match=r"axis 2 is out of range for logits with 2 dimension"):
+    with pytest.raises(
+        np.exceptions.AxisError,
+        match=r"axis 2 is out of range for logits with 2 dimension",
+    ):
         func(np.zeros((2, 3)), 1.0, axis=2)
     with pytest.raises(TypeError, match=r"axis must be an int"):
         func(np.zeros((2, 3)), 1.0, axis=1.5)
@@ -80,7 +95,9 @@ def test_entropy_rejects_non_probabilities(p, message):
 
 @pytest.mark.parametrize("func", [sample, gumbel_max_sample])
 def test_bad_size_and_rng(func):
-    with pytest.raises(ValueError, match=rf"{func.__name__}: size must be a non-negative int"):
+    with pytest.raises(
+        ValueError, match=rf"{func.__name__}: size must be a non-negative int"
+    ):
         func(GOOD, 1.0, size=-1)
     with pytest.raises(TypeError, match=r"rng must be a numpy.random.Generator"):
         func(GOOD, 1.0, rng="seed")

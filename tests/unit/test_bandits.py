@@ -1,4 +1,5 @@
 """Tests of tempered.bandits: Boltzmann exploration and its regret."""
+
 import numpy as np
 import pytest
 
@@ -38,11 +39,15 @@ def test_annealed_schedule_decreases():
     assert s(10) > s(100) > s(10_000) > 0
 
 
-@pytest.mark.parametrize("call", [
-    lambda: fixed(0.0), lambda: annealed(-1.0),
-    lambda: boltzmann_bandit([1.0], fixed(1.0), 10),
-    lambda: boltzmann_bandit(MEANS, fixed(1.0), 2),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: fixed(0.0),
+        lambda: annealed(-1.0),
+        lambda: boltzmann_bandit([1.0], fixed(1.0), 10),
+        lambda: boltzmann_bandit(MEANS, fixed(1.0), 2),
+    ],
+)
 def test_bad_input(call):
     with pytest.raises(ValueError):
         call()

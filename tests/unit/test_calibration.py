@@ -1,10 +1,16 @@
 """Tests of tempered.calibration: temperature scaling, ECE, reliability bins."""
+
 import numpy as np
 import pytest
 
 from tempered import tempered_softmax
-from tempered.calibration import (expected_calibration_error, fit_temperature, nll, nll_beta_derivatives,
-                                  reliability_bins)
+from tempered.calibration import (
+    expected_calibration_error,
+    fit_temperature,
+    nll,
+    nll_beta_derivatives,
+    reliability_bins,
+)
 
 
 def _overconfident(seed=0, n=4000, k=5, scale=3.0):
@@ -34,7 +40,9 @@ def test_nll_convex_in_beta_and_derivative_matches():
     for beta in (0.05, 0.3, 1.0, 4.0):
         d1, d2 = nll_beta_derivatives(logits, y, beta)
         h = 1e-5
-        num = (nll(logits, y, 1 / (beta + h)) - nll(logits, y, 1 / (beta - h))) / (2 * h)
+        num = (nll(logits, y, 1 / (beta + h)) - nll(logits, y, 1 / (beta - h))) / (
+            2 * h
+        )
         assert d1 == pytest.approx(num, rel=1e-5, abs=1e-8)
         assert d2 >= 0
 
@@ -71,12 +79,15 @@ def test_reliability_bins_counts_and_edges():
     assert np.isnan(conf[0])
 
 
-@pytest.mark.parametrize("logits, labels", [
-    (np.zeros((3,)), np.array([0, 1, 2])),
-    (np.zeros((3, 2)), np.array([0, 1, 2])),
-    (np.zeros((3, 2)), np.array([0.0, 1.0, 0.0])),
-    (np.array([[0.0, np.nan]]), np.array([0])),
-])
+@pytest.mark.parametrize(
+    "logits, labels",
+    [
+        (np.zeros((3,)), np.array([0, 1, 2])),
+        (np.zeros((3, 2)), np.array([0, 1, 2])),
+        (np.zeros((3, 2)), np.array([0.0, 1.0, 0.0])),
+        (np.array([[0.0, np.nan]]), np.array([0])),
+    ],
+)
 def test_bad_input(logits, labels):
     with pytest.raises(ValueError):
         nll(logits, labels)

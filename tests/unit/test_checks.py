@@ -1,4 +1,5 @@
 """Exercise checks pass right answers and explain wrong ones."""
+
 import numpy as np
 import pytest
 
@@ -13,7 +14,11 @@ def test_right_answer_passes(capsys):
 
 @pytest.mark.parametrize(
     "got, message",
-    [(np.array([1.0, 2.0]), "expected shape"), (np.nan, "contains NaN"), (1.5, "off by up to 0.5")],
+    [
+        (np.array([1.0, 2.0]), "expected shape"),
+        (np.nan, "contains NaN"),
+        (1.5, "off by up to 0.5"),
+    ],
 )
 def test_wrong_answers_are_explained(got, message):
     with pytest.raises(AssertionError, match=message):
@@ -25,6 +30,8 @@ def test_check_function_catches_a_classic_mistake():
         return tempered_softmax(np.asarray(u) * T * T, T)
 
     cases = [(np.array([1.0, 0.0]), 0.5)]
-    check_function("softmax", lambda u, T: tempered_softmax(u, T), tempered_softmax, cases)
+    check_function(
+        "softmax", lambda u, T: tempered_softmax(u, T), tempered_softmax, cases
+    )
     with pytest.raises(AssertionError, match="softmax, case 0"):
         check_function("softmax", multiplies_by_T, tempered_softmax, cases)

@@ -1,12 +1,19 @@
 """Boltzmann distributions and thermodynamics: exact values, identities, and bad input."""
+
 import math
 
 import numpy as np
 import pytest
 
 from tempered import entropy, tempered_softmax
-from tempered.energy import (boltzmann, check_positive_temperature, free_energy, log_partition,
-                             rugged_landscape, thermodynamics)
+from tempered.energy import (
+    boltzmann,
+    check_positive_temperature,
+    free_energy,
+    log_partition,
+    rugged_landscape,
+    thermodynamics,
+)
 
 E4 = np.array([0.0, 0.5, 1.5, 3.0])
 
@@ -15,7 +22,9 @@ def test_boltzmann_matches_the_formula_and_the_softmax_of_minus_E():
     for T in [0.1, 1.0, 7.0]:
         w = np.exp(-E4 / T)
         np.testing.assert_allclose(boltzmann(E4, T), w / w.sum(), rtol=1e-14)
-        np.testing.assert_allclose(boltzmann(E4, T), tempered_softmax(-E4, T), rtol=1e-14)
+        np.testing.assert_allclose(
+            boltzmann(E4, T), tempered_softmax(-E4, T), rtol=1e-14
+        )
 
 
 def test_boltzmann_limits_and_forbidden_states():
@@ -31,17 +40,27 @@ def test_two_level_system_exact():
         s = thermodynamics([0.0, eps], T)
         x = math.exp(eps / T)
         assert s.log_Z == pytest.approx(math.log(1 + math.exp(-eps / T)), rel=1e-14)
-        assert s.free_energy == pytest.approx(-T * math.log(1 + math.exp(-eps / T)), rel=1e-14)
+        assert s.free_energy == pytest.approx(
+            -T * math.log(1 + math.exp(-eps / T)), rel=1e-14
+        )
         assert s.mean_energy == pytest.approx(eps / (x + 1), rel=1e-13)
-        assert s.heat_capacity == pytest.approx((eps / T) ** 2 * x / (1 + x) ** 2, rel=1e-12)
+        assert s.heat_capacity == pytest.approx(
+            (eps / T) ** 2 * x / (1 + x) ** 2, rel=1e-12
+        )
         p1 = 1 / (x + 1)
-        assert s.entropy == pytest.approx(-(p1 * math.log(p1) + (1 - p1) * math.log(1 - p1)), rel=1e-12)
+        assert s.entropy == pytest.approx(
+            -(p1 * math.log(p1) + (1 - p1) * math.log(1 - p1)), rel=1e-12
+        )
 
 
 def test_large_energies_do_not_overflow():
     E = np.array([1e4, 1e4 + 1.0])
-    assert log_partition(E, 1.0) == pytest.approx(-1e4 + math.log(1 + math.exp(-1.0)), rel=1e-14)
-    assert free_energy(-E, 1e-3) == pytest.approx(-1e4 - 1.0, rel=1e-14)  # T -> 0: F -> min E
+    assert log_partition(E, 1.0) == pytest.approx(
+        -1e4 + math.log(1 + math.exp(-1.0)), rel=1e-14
+    )
+    assert free_energy(-E, 1e-3) == pytest.approx(
+        -1e4 - 1.0, rel=1e-14
+    )  # T -> 0: F -> min E
 
 
 @pytest.mark.parametrize("T", [0.05, 0.3, 1.0, 4.0])
@@ -85,9 +104,15 @@ def test_derivatives_against_finite_differences(T):
     s, lo, hi = (thermodynamics(E, t) for t in (T, T - h, T + h))
     dlogZ_dbeta = (hi.log_Z - lo.log_Z) / (1 / (T + h) - 1 / (T - h))
     assert dlogZ_dbeta == pytest.approx(-s.mean_energy, rel=1e-6, abs=1e-8)
-    assert (hi.mean_energy - lo.mean_energy) / (2 * h) == pytest.approx(s.heat_capacity, rel=1e-6)
-    assert (hi.entropy - lo.entropy) / (2 * h) == pytest.approx(s.heat_capacity / T, rel=1e-6)
-    assert (hi.free_energy - lo.free_energy) / (2 * h) == pytest.approx(-s.entropy, rel=1e-6)
+    assert (hi.mean_energy - lo.mean_energy) / (2 * h) == pytest.approx(
+        s.heat_capacity, rel=1e-6
+    )
+    assert (hi.entropy - lo.entropy) / (2 * h) == pytest.approx(
+        s.heat_capacity / T, rel=1e-6
+    )
+    assert (hi.free_energy - lo.free_energy) / (2 * h) == pytest.approx(
+        -s.entropy, rel=1e-6
+    )
     assert s.heat_capacity == pytest.approx(s.variance / T**2, rel=1e-14)
 
 
@@ -108,27 +133,35 @@ def test_rugged_landscape_is_reproducible():
 
 
 @pytest.mark.parametrize("func", [log_partition, free_energy, thermodynamics])
-@pytest.mark.parametrize("T, error, message", [
-    (0.0, ValueError, "T must be a finite number > 0, got 0"),
-    (-1.0, ValueError, "T must be a finite number > 0, got -1"),
-    (float("nan"), ValueError, "T must be a finite number > 0, got nan"),
-    (float("inf"), ValueError, "T must be a finite number > 0, got inf"),
-    ("hot", TypeError, "T must be a real number > 0"),
-    (True, TypeError, "T must be a real number > 0"),
-])
+@pytest.mark.parametrize(
+    "T, error, message",
+    [
+        (0.0, ValueError, "T must be a finite number > 0, got 0"),
+        (-1.0, ValueError, "T must be a finite number > 0, got -1"),
+        (float("nan"), ValueError, "T must be a finite number > 0, got nan"),
+        (float("inf"), ValueError, "T must be a finite number > 0, got inf"),
+        ("hot", TypeError, "T must be a real number > 0"),
+        (True, TypeError, "T must be a real number > 0"),
+    ],
+)
 def test_bad_temperature(func, T, error, message):
     with pytest.raises(error, match=f"{func.__name__}: {message}"):
         func(E4, T)
 
 
-@pytest.mark.parametrize("func", [boltzmann, log_partition, free_energy, thermodynamics])
-@pytest.mark.parametrize("energies, message", [
-    ([0.0, float("nan")], r"energies contain NaN \(first at index 1\)"),
-    ([0.0, -np.inf], r"energies contain -inf"),
-    ([np.inf, np.inf], r"every state has energy \+inf"),
-    ([], r"energies is empty"),
-    ([[0.0, 1.0]], r"energies must be one-dimensional"),
-])
+@pytest.mark.parametrize(
+    "func", [boltzmann, log_partition, free_energy, thermodynamics]
+)
+@pytest.mark.parametrize(
+    "energies, message",
+    [
+        ([0.0, float("nan")], r"energies contain NaN \(first at index 1\)"),
+        ([0.0, -np.inf], r"energies contain -inf"),
+        ([np.inf, np.inf], r"every state has energy \+inf"),
+        ([], r"energies is empty"),
+        ([[0.0, 1.0]], r"energies must be one-dimensional"),
+    ],
+)
 def test_bad_energies(func, energies, message):
     with pytest.raises(ValueError, match=f"{func.__name__}: {message}"):
         func(energies, 1.0)

@@ -1,11 +1,21 @@
 """Tests of tempered.flows: exact log-determinants, invertibility, the Gaussian tempering theorem."""
+
 import numpy as np
 import pytest
 import torch
 
-from tempered.flows import (Coupling, grid, make_flow, normalise_on_grid,
-                            pushforward_log_density, tempered_gaussian, tempered_log_density,
-                            total_variation, train_flow, two_moons)
+from tempered.flows import (
+    Coupling,
+    grid,
+    make_flow,
+    normalise_on_grid,
+    pushforward_log_density,
+    tempered_gaussian,
+    tempered_log_density,
+    total_variation,
+    train_flow,
+    two_moons,
+)
 
 torch.set_num_threads(1)
 
@@ -44,7 +54,9 @@ def test_logdet_matches_autograd_jacobian(kind):
     for z in torch.randn(5, 2, generator=torch.Generator().manual_seed(4)):
         J = torch.autograd.functional.jacobian(lambda v: flow(v[None])[0][0], z)
         _, logdet = flow(z[None])
-        assert float(logdet.detach()) == pytest.approx(float(torch.log(torch.abs(torch.det(J)))), abs=1e-9)
+        assert float(logdet.detach()) == pytest.approx(
+            float(torch.log(torch.abs(torch.det(J)))), abs=1e-9
+        )
 
 
 def test_logdet_matches_finite_differences():
@@ -54,9 +66,14 @@ def test_logdet_matches_finite_differences():
             p.normal_(0, 0.7)
     z, h = torch.tensor([[0.3, -0.8]]), 1e-6
     with torch.no_grad():
-        cols = [(layer(z + h * e)[0] - layer(z - h * e)[0])[0] / (2 * h) for e in torch.eye(2)]
+        cols = [
+            (layer(z + h * e)[0] - layer(z - h * e)[0])[0] / (2 * h)
+            for e in torch.eye(2)
+        ]
     J = torch.stack(cols, 1)
-    assert float(layer(z)[1].detach()) == pytest.approx(float(torch.log(torch.abs(torch.det(J)))), abs=1e-7)
+    assert float(layer(z)[1].detach()) == pytest.approx(
+        float(torch.log(torch.abs(torch.det(J)))), abs=1e-7
+    )
 
 
 def test_additive_couplings_preserve_volume_and_affine_do_not():
@@ -64,9 +81,14 @@ def test_additive_couplings_preserve_volume_and_affine_do_not():
     add = _randomised("additive")
     aff = _randomised("affine")
     ld_add, ld_aff = add(z)[1], aff(z)[1]
-    assert torch.allclose(ld_add, ld_add[0].expand(20))       # constant (only ActNorm contributes)
+    assert torch.allclose(
+        ld_add, ld_add[0].expand(20)
+    )  # constant (only ActNorm contributes)
     assert ld_aff.std() > 1e-3
-    assert add.volume_preserving_up_to_constant and not aff.volume_preserving_up_to_constant
+    assert (
+        add.volume_preserving_up_to_constant
+        and not aff.volume_preserving_up_to_constant
+    )
 
 
 def test_log_prob_integrates_to_one():
@@ -96,7 +118,7 @@ def test_additive_pushforward_equals_tempered_density(tau):
     flow = _randomised("additive")
     pts, _, _ = grid((-6, -6), (6, 6), n=120)
     pts = torch.tensor(pts)
-    a = normalise_on_grid(tempered_log_density(flow, pts, tau ** 2))
+    a = normalise_on_grid(tempered_log_density(flow, pts, tau**2))
     b = normalise_on_grid(pushforward_log_density(flow, pts, tau))
     assert total_variation(a, b) < 1e-9
 
@@ -159,8 +181,10 @@ def test_widget_updates_and_static_spec():
     from tempered.widgets.flow import FlowSamplesExplorer
 
     torch.set_default_dtype(torch.float32)
-    flows = {"additive": make_flow("additive", n_couplings=2, hidden=8),
-             "affine": make_flow("affine", n_couplings=2, hidden=8)}
+    flows = {
+        "additive": make_flow("additive", n_couplings=2, hidden=8),
+        "affine": make_flow("affine", n_couplings=2, hidden=8),
+    }
     ex = FlowSamplesExplorer(flows, n=100, tau=0.5)
     before = ex.scatters[1].get_offsets().copy()
     ex.update(1.0)
@@ -168,7 +192,9 @@ def test_widget_updates_and_static_spec():
     assert ex.png().startswith(b"\x89PNG")
     spec = ex.static_spec()
     assert len(spec["frames"]) == len(spec["taus"]) and len(spec["frames"][0]) == 2
-    assert np.allclose(spec["frames"][0][0], np.asarray(spec["frames"][0][0])[0])  # tau = 0: one point
+    assert np.allclose(
+        spec["frames"][0][0], np.asarray(spec["frames"][0][0])[0]
+    )  # tau = 0: one point
     with pytest.raises(ValueError, match="n must"):
         FlowSamplesExplorer(flows, n=5000)
     with pytest.raises(ValueError, match="tau"):
@@ -196,7 +222,11 @@ def test_flow_widget_static_twin_and_live(monkeypatch):
     text = widget._repr_html_()
     assert 'data-kind="flow-samples"' in text
     spec = json.loads(html.unescape(re.search(r'data-spec="([^"]*)"', text)[1]))
-    assert spec["tau"] == 0.4 and spec["names"] == ["additive"] and len(spec["frames"][0][0]) == 50
+    assert (
+        spec["tau"] == 0.4
+        and spec["names"] == ["additive"]
+        and len(spec["frames"][0][0]) == 50
+    )
     monkeypatch.delenv(static.STATIC_ENV)
     flow_samples_explorer(flows, n=50)
     assert type(shown[1]).__module__.startswith("ipywidgets")

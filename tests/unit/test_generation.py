@@ -1,14 +1,22 @@
 """Chapter 6 helpers: the hand-written sampling loop is generate(), token for token; the diversity metrics."""
+
 import gzip
 
 import numpy as np
 import pytest
 import torch
 
-from tempered.lm import load_model
 from tempered.lm import grammar as g
-from tempered.lm.generation import (compression_ratio, distinct_n, mean_token_loglik, next_token_logits,
-                                    repetition_rate, sample_manual, token_label)
+from tempered.lm import load_model
+from tempered.lm.generation import (
+    compression_ratio,
+    distinct_n,
+    mean_token_loglik,
+    next_token_logits,
+    repetition_rate,
+    sample_manual,
+    token_label,
+)
 
 
 @pytest.fixture(scope="module")
@@ -16,8 +24,16 @@ def tiny():
     from transformers import GPT2Config, GPT2LMHeadModel
 
     torch.manual_seed(0)
-    config = GPT2Config(vocab_size=211, n_positions=64, n_embd=32, n_layer=2, n_head=2,
-                        bos_token_id=0, eos_token_id=0, pad_token_id=0)
+    config = GPT2Config(
+        vocab_size=211,
+        n_positions=64,
+        n_embd=32,
+        n_layer=2,
+        n_head=2,
+        bos_token_id=0,
+        eos_token_id=0,
+        pad_token_id=0,
+    )
     return GPT2LMHeadModel(config).eval()
 
 
@@ -28,8 +44,17 @@ def grammar_model():
 
 def _generate(model, start, T, n, seed, eos=None):
     torch.manual_seed(seed)
-    return model.generate(start, attention_mask=torch.ones_like(start), do_sample=True, temperature=T, top_k=0,
-                          top_p=1.0, max_new_tokens=n, eos_token_id=eos, pad_token_id=0)
+    return model.generate(
+        start,
+        attention_mask=torch.ones_like(start),
+        do_sample=True,
+        temperature=T,
+        top_k=0,
+        top_p=1.0,
+        max_new_tokens=n,
+        eos_token_id=eos,
+        pad_token_id=0,
+    )
 
 
 @pytest.mark.parametrize("T", [0.25, 1.0, 3.0])
@@ -56,7 +81,9 @@ def test_manual_loop_equals_generate_on_the_grammar_model(grammar_model):
             got = sample_manual(model, start, T, 40, eos_token_id=tok.eos_token_id)
             assert torch.equal(got, expected), (seed, T)
             lengths.add(got.shape[1])
-    assert len(lengths) > 3  # sentences of several lengths: stopping at EOS matters and matches
+    assert (
+        len(lengths) > 3
+    )  # sentences of several lengths: stopping at EOS matters and matches
 
 
 def test_a_generator_gives_reproducible_draws_and_the_temperature_matters(tiny):
@@ -67,8 +94,14 @@ def test_a_generator_gives_reproducible_draws_and_the_temperature_matters(tiny):
     assert torch.equal(a, b)
     assert not torch.equal(a, c)
     # at a tiny temperature every step is (almost surely) the argmax: greedy decoding
-    greedy = tiny.generate(start, attention_mask=torch.ones_like(start), do_sample=False, max_new_tokens=40,
-                           eos_token_id=None, pad_token_id=0)
+    greedy = tiny.generate(
+        start,
+        attention_mask=torch.ones_like(start),
+        do_sample=False,
+        max_new_tokens=40,
+        eos_token_id=None,
+        pad_token_id=0,
+    )
     low = sample_manual(tiny, start, 1e-4, 40, torch.Generator().manual_seed(1))
     assert torch.equal(low, greedy)
 
@@ -99,7 +132,9 @@ def test_next_token_logits_match_the_grammar_helper(grammar_model):
     theirs = g.model_next_token_logits(model, tok, prefix)[0]
     np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-5)
     ids = g.words_to_token_ids(prefix, tok)
-    np.testing.assert_allclose(next_token_logits(model, tok, ids), theirs, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(
+        next_token_logits(model, tok, ids), theirs, rtol=1e-5, atol=1e-5
+    )
     assert token_label(tok, ids[1]) == "the"
     with pytest.raises(ValueError, match="empty"):
         next_token_logits(model, tok, "")
@@ -117,7 +152,9 @@ def test_distinct_n():
 
 def test_repetition_rate():
     assert repetition_rate([1, 2, 3, 4, 5], 2) == 0.0
-    assert repetition_rate([1, 2, 1, 2, 1, 2], 2) == pytest.approx(3 / 5)  # 12 21 [12] [21] [12]
+    assert repetition_rate([1, 2, 1, 2, 1, 2], 2) == pytest.approx(
+        3 / 5
+    )  # 12 21 [12] [21] [12]
     assert repetition_rate([7] * 10, 3) == pytest.approx(7 / 8)
     assert np.isnan(repetition_rate([1, 2], 3))
 
@@ -127,7 +164,9 @@ def test_compression_ratio():
     random_text = "".join(rng.choice(list("abcdefghijklmnopqrstuvwxyz "), 400))
     loop = "the cat sat on the mat. " * 17
     assert compression_ratio(loop) > 3 * compression_ratio(random_text)
-    assert compression_ratio(loop) == len(loop.encode()) / len(gzip.compress(loop.encode(), 9, mtime=0))
+    assert compression_ratio(loop) == len(loop.encode()) / len(
+        gzip.compress(loop.encode(), 9, mtime=0)
+    )
     with pytest.raises(ValueError):
         compression_ratio("")
 

@@ -1,4 +1,5 @@
 """The ground-truth grammar: exact distributions, sampling, entropy rate, and the bundled model trained on it."""
+
 import math
 
 import numpy as np
@@ -33,7 +34,10 @@ def sample_from_rules(n, rng):
         if nt not in tables:
             rules = grammar_rules.rules_for(nt)
             probs = np.array([p for p, _, _ in rules])
-            words = [None if ws is None else (list(ws), np.cumsum(list(ws.values()))) for _, ws, _ in rules]
+            words = [
+                None if ws is None else (list(ws), np.cumsum(list(ws.values())))
+                for _, ws, _ in rules
+            ]
             tables[nt] = (np.cumsum(probs), words, [nxt for _, _, nxt in rules])
         return tables[nt]
 
@@ -42,10 +46,24 @@ def sample_from_rules(n, rng):
         nt, words = g.CLAUSE, []
         while nt is not None:
             cdf, choices, nexts = table(nt)
-            k = min(int(np.searchsorted(cdf, rng.random() * cdf[-1], side="right")), len(cdf) - 1)
+            k = min(
+                int(np.searchsorted(cdf, rng.random() * cdf[-1], side="right")),
+                len(cdf) - 1,
+            )
             if choices[k] is not None:
                 ws, wcdf = choices[k]
-                words.append(ws[min(int(np.searchsorted(wcdf, rng.random() * wcdf[-1], side="right")), len(ws) - 1)])
+                words.append(
+                    ws[
+                        min(
+                            int(
+                                np.searchsorted(
+                                    wcdf, rng.random() * wcdf[-1], side="right"
+                                )
+                            ),
+                            len(ws) - 1,
+                        )
+                    ]
+                )
             nt = nexts[k]
         out.append(words)
     return out
@@ -79,30 +97,46 @@ def test_vocabulary_and_rows():
     assert (GRAMMAR.emission.max(axis=0) > 0).all()
     leads = GRAMMAR.next_state >= 0
     assert (leads <= (GRAMMAR.emission > 0)).all()
-    assert ((GRAMMAR.emission > 0) & ~leads)[:, :-1].sum() == 0  # only EOS ends a sentence
+    assert ((GRAMMAR.emission > 0) & ~leads)[
+        :, :-1
+    ].sum() == 0  # only EOS ends a sentence
 
 
 def test_examples_from_the_docstring_are_sentences():
-    for text in ["the dog sleeps .", "an old farmer gives the hungry cats a cake .",
-                 "the girls that chase the dog laugh quietly in the garden .",
-                 "Anna thinks that the children with the red ball saw an eagle ."]:
+    for text in [
+        "the dog sleeps .",
+        "an old farmer gives the hungry cats a cake .",
+        "the girls that chase the dog laugh quietly in the garden .",
+        "Anna thinks that the children with the red ball saw an eagle .",
+    ]:
         assert g.is_grammatical(text), text
         assert g.is_grammatical(text.split() + [EOS])
         assert math.isfinite(g.sentence_logprob(text))
 
 
-@pytest.mark.parametrize("prefix, possible, impossible", [
-    ("a", ["big", "dog", "girl", "clever"], ["owl", "old", "dogs", "apple", "red", "."]),  # subjects are animate
-    ("Anna eats a", ["pear", "big", "fresh"], ["apple", "old", "dog", "pears"]),
-    ("Anna eats an", ["apple", "old", "egg"], ["pear", "big", "eggs", "an"]),
-    ("the dogs", ["sleep", "slept", "that", "with"], ["sleeps", "dog", "."]),
-    ("the dog", ["sleeps", "slept"], ["sleep", "thinks"]),            # animals do not think
-    ("the dogs that chase the cat", ["sleep", "that", "quickly"], ["sleeps", "."]),  # agreement across a clause
-    ("the girl thinks", ["that"], ["the", "."]),
-    ("Anna eats the", ["apple", "fresh", "big"], ["dog", "red", "."]),
-    ("the dog sleeps", [".", "in", "quietly", "and"], ["the", "dog", EOS]),
-    ("the dog sleeps .", [EOS], ["the", "."]),
-])
+@pytest.mark.parametrize(
+    "prefix, possible, impossible",
+    [
+        (
+            "a",
+            ["big", "dog", "girl", "clever"],
+            ["owl", "old", "dogs", "apple", "red", "."],
+        ),  # subjects are animate
+        ("Anna eats a", ["pear", "big", "fresh"], ["apple", "old", "dog", "pears"]),
+        ("Anna eats an", ["apple", "old", "egg"], ["pear", "big", "eggs", "an"]),
+        ("the dogs", ["sleep", "slept", "that", "with"], ["sleeps", "dog", "."]),
+        ("the dog", ["sleeps", "slept"], ["sleep", "thinks"]),  # animals do not think
+        (
+            "the dogs that chase the cat",
+            ["sleep", "that", "quickly"],
+            ["sleeps", "."],
+        ),  # agreement across a clause
+        ("the girl thinks", ["that"], ["the", "."]),
+        ("Anna eats the", ["apple", "fresh", "big"], ["dog", "red", "."]),
+        ("the dog sleeps", [".", "in", "quietly", "and"], ["the", "dog", EOS]),
+        ("the dog sleeps .", [EOS], ["the", "."]),
+    ],
+)
 def test_zero_mass_exactly_on_impossible_words(prefix, possible, impossible):
     p = g.next_word_distribution(prefix)
     assert p.sum() == pytest.approx(1, abs=1e-12)
@@ -148,14 +182,20 @@ def test_empirical_next_word_frequencies(sampled):
 
 def test_sentence_logprob_is_the_product_of_next_word_probabilities(sampled):
     for words in sampled[:60]:
-        chain = sum(math.log(g.next_word_distribution(words[:t])[GRAMMAR.word_index(w)])
-                    for t, w in enumerate(words + [EOS]))
+        chain = sum(
+            math.log(g.next_word_distribution(words[:t])[GRAMMAR.word_index(w)])
+            for t, w in enumerate(words + [EOS])
+        )
         assert g.sentence_logprob(words) == pytest.approx(chain, abs=1e-9)
         assert g.sentence_logprob(words + [EOS]) == g.sentence_logprob(words)
     assert g.sentence_logprob("the dog sleep .") == -math.inf
-    assert g.sentence_logprob("the dog sleeps") == -math.inf  # no period: not a sentence
+    assert (
+        g.sentence_logprob("the dog sleeps") == -math.inf
+    )  # no period: not a sentence
     assert g.sentence_logprob("the dog sleeps . the") == -math.inf
-    assert not g.is_grammatical("the dog sleeps") and g.is_valid_prefix("the dog sleeps")
+    assert not g.is_grammatical("the dog sleeps") and g.is_valid_prefix(
+        "the dog sleeps"
+    )
     assert not g.is_grammatical("the dgo sleeps .") and not g.is_valid_prefix("the dgo")
 
 
@@ -195,7 +235,9 @@ def test_sample_prefixes_and_sentences_are_seeded():
 def test_bad_input_raises_clear_errors():
     with pytest.raises(ValueError, match=r"'dgo' \(position 1\) is not a word.*'dog'"):
         g.next_word_distribution(["the", "dgo"])
-    with pytest.raises(ValueError, match="not a valid prefix: 'sleeps' .*cannot follow 'the dogs'"):
+    with pytest.raises(
+        ValueError, match="not a valid prefix: 'sleeps' .*cannot follow 'the dogs'"
+    ):
         g.next_word_distribution("the dogs sleeps")
     with pytest.raises(ValueError, match="sentence is over"):
         g.next_word_distribution(["the", "dog", "sleeps", ".", EOS])
@@ -236,10 +278,14 @@ def test_kl_and_impossible_mass_on_known_logits():
         q = np.exp(u / T) / np.exp(u / T).sum(axis=1, keepdims=True)
         kl = (p * np.log(np.where(p > 0, p / q, 1))).sum(axis=1)
         res = g.kl_and_impossible_mass(prefixes, u, T)
-        assert np.allclose(res.kl, kl) and np.allclose(res.impossible_mass, np.where(p == 0, q, 0).sum(axis=1))
+        assert np.allclose(res.kl, kl) and np.allclose(
+            res.impossible_mass, np.where(p == 0, q, 0).sum(axis=1)
+        )
     single = g.kl_and_impossible_mass("the dogs", u[1], np.inf)
     assert single.impossible_mass == pytest.approx(1 - (p[1] > 0).sum() / V)
-    assert g.kl_and_impossible_mass("the dogs", u[1], 0.0).kl == np.inf  # greedy misses possible words
+    assert (
+        g.kl_and_impossible_mass("the dogs", u[1], 0.0).kl == np.inf
+    )  # greedy misses possible words
 
 
 # ----------------------------------------------------------------------------- the bundled model
@@ -270,8 +316,13 @@ def test_every_word_is_one_token_of_the_bundled_tokenizer(bundled):
         assert tok(f"the {w}", add_special_tokens=False)["input_ids"][-1] == i
     assert ids[-1] == tok.eos_token_id
     sentence = "Anna thinks that the children with the red ball saw an eagle ."
-    assert tok(sentence)["input_ids"] == g.words_to_token_ids(sentence, tok, start=False)
-    assert g.token_ids_to_words(g.words_to_token_ids(sentence, tok), tok) == [EOS] + sentence.split()
+    assert tok(sentence)["input_ids"] == g.words_to_token_ids(
+        sentence, tok, start=False
+    )
+    assert (
+        g.token_ids_to_words(g.words_to_token_ids(sentence, tok), tok)
+        == [EOS] + sentence.split()
+    )
 
 
 def test_bundled_model_is_close_to_the_truth_and_best_near_T_1(bundled, prefixes):
@@ -282,11 +333,15 @@ def test_bundled_model_is_close_to_the_truth_and_best_near_T_1(bundled, prefixes
     mean_kl, mass = res.kl.mean(axis=0), res.impossible_mass.mean(axis=0)
     # measured on these prefixes: KL 0.42, 0.037, 0.0049, 0.034, 0.25; impossible mass 3e-5, 6e-4, 0.0025, 0.0096, 0.10
     assert mean_kl[2] < 0.02, mean_kl
-    assert np.argmin(mean_kl) == 2, mean_kl                      # smallest at T = 1 among these
-    assert np.all(np.diff(mass) > 0) and mass[2] < 0.01, mass    # impossible mass grows with T
+    assert np.argmin(mean_kl) == 2, mean_kl  # smallest at T = 1 among these
+    assert np.all(np.diff(mass) > 0) and mass[2] < 0.01, (
+        mass
+    )  # impossible mass grows with T
     # over the whole model vocabulary, the non-word tokens add almost nothing at T = 1
     full = g.model_next_token_logits(model, tok, prefixes[:50])
-    res_full = g.kl_and_impossible_mass(prefixes[:50], full, 1.0, token_ids=g.word_token_ids(tok))
+    res_full = g.kl_and_impossible_mass(
+        prefixes[:50], full, 1.0, token_ids=g.word_token_ids(tok)
+    )
     assert res_full.impossible_mass.mean() < 0.01
 
 
@@ -296,18 +351,31 @@ def test_bundled_model_generates_grammatical_sentences(bundled):
     model, tok = bundled
     start = torch.full((40, 1), tok.eos_token_id)
     torch.manual_seed(0)
-    out = model.generate(start, attention_mask=torch.ones_like(start), do_sample=True, temperature=1.0, top_k=0,
-                         top_p=1.0, max_new_tokens=60, pad_token_id=tok.eos_token_id)
+    out = model.generate(
+        start,
+        attention_mask=torch.ones_like(start),
+        do_sample=True,
+        temperature=1.0,
+        top_k=0,
+        top_p=1.0,
+        max_new_tokens=60,
+        pad_token_id=tok.eos_token_id,
+    )
     sentences = []
     for row in out[:, 1:].tolist():
         words = g.token_ids_to_words(row, tok, strict=False)
-        sentences.append(words[:words.index(EOS) + 1] if EOS in words else words)
+        sentences.append(words[: words.index(EOS) + 1] if EOS in words else words)
     share = np.mean([g.is_grammatical(s) for s in sentences])
     assert share >= 0.85, [" ".join(s) for s in sentences if not g.is_grammatical(s)]
     # Greedy decoding stays inside the language, but need not end: the truth's own argmax path loops
     # ("the dog that chases the dog that chases ..."), since after a noun "that" beats every single verb.
-    greedy = model.generate(start[:1], attention_mask=torch.ones_like(start[:1]), do_sample=False,
-                            max_new_tokens=30, pad_token_id=tok.eos_token_id)
+    greedy = model.generate(
+        start[:1],
+        attention_mask=torch.ones_like(start[:1]),
+        do_sample=False,
+        max_new_tokens=30,
+        pad_token_id=tok.eos_token_id,
+    )
     words = g.token_ids_to_words(greedy[0, 1:], tok)
     assert g.is_valid_prefix(words), words
     truth, s = [], 0

@@ -29,13 +29,17 @@ def test_missing_module_names_the_module_and_the_extra(monkeypatch):
     hide(monkeypatch, "torch")
     with pytest.raises(ImportError) as info:
         require("torch", "flows", "tempered.flows")
-    assert str(info.value) == "tempered.flows needs torch: pip install 'tempered[flows]'"
+    assert (
+        str(info.value) == "tempered.flows needs torch: pip install 'tempered[flows]'"
+    )
     assert isinstance(info.value, ModuleNotFoundError) and info.value.name == "torch"
     assert isinstance(info.value.__cause__, ModuleNotFoundError)
 
 
 def test_a_missing_parent_package_is_named():
-    with pytest.raises(ImportError, match=r"^feature needs no_such_pkg_4711: pip install"):
+    with pytest.raises(
+        ImportError, match=r"^feature needs no_such_pkg_4711: pip install"
+    ):
         require("no_such_pkg_4711.sub", "lm", "feature")
 
 
@@ -51,7 +55,11 @@ def test_an_error_inside_an_installed_module_is_not_disguised(tmp_path, monkeypa
 @pytest.mark.parametrize(
     ("module", "hidden", "message"),
     [
-        ("tempered.flows", ["torch"], "tempered.flows needs torch: pip install 'tempered[flows]'"),
+        (
+            "tempered.flows",
+            ["torch"],
+            "tempered.flows needs torch: pip install 'tempered[flows]'",
+        ),
         (
             "tempered.widgets.flow",
             ["torch"],
@@ -68,7 +76,9 @@ def test_an_error_inside_an_installed_module_is_not_disguised(tmp_path, monkeypa
 def test_importing_a_module_without_its_extra(monkeypatch, module, hidden, message):
     hide(monkeypatch, *hidden)
     monkeypatch.delitem(sys.modules, module, raising=False)  # import it afresh
-    with pytest.raises(ImportError, match=message.replace("[", r"\[").replace("]", r"\]")):
+    with pytest.raises(
+        ImportError, match=message.replace("[", r"\[").replace("]", r"\]")
+    ):
         importlib.import_module(module)
 
 
@@ -77,7 +87,9 @@ def test_language_model_functions_without_torch(monkeypatch):
     from tempered.lm import grammar as g
 
     hide(monkeypatch, "torch")
-    with pytest.raises(ImportError, match=r"tempered.lm.generation needs torch: .*\[lm\]"):
+    with pytest.raises(
+        ImportError, match=r"tempered.lm.generation needs torch: .*\[lm\]"
+    ):
         generation.sample_manual(None, [0], 1.0, 1)
     with pytest.raises(ImportError, match=r"needs torch: pip install 'tempered\[lm\]'"):
         load_model("grammar")
@@ -89,7 +101,9 @@ def test_load_model_without_transformers(monkeypatch):
     from tempered.lm import load_model
 
     hide(monkeypatch, "transformers")
-    with pytest.raises(ImportError, match=r"needs transformers: pip install 'tempered\[lm\]'"):
+    with pytest.raises(
+        ImportError, match=r"needs transformers: pip install 'tempered\[lm\]'"
+    ):
         load_model("grammar")
 
 
@@ -118,4 +132,7 @@ def test_the_core_imports_without_any_extra():
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "tempered.flows needs torch: pip install 'tempered[flows]'"
+    assert (
+        result.stdout.strip()
+        == "tempered.flows needs torch: pip install 'tempered[flows]'"
+    )

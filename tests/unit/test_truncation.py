@@ -7,14 +7,29 @@ survive depends on the order of ``torch.sort``, which is stable on CPU only for
 rows of up to 16 tokens: exact equality is asserted there, and for longer rows
 everything except the choice inside the tied group.
 """
+
 import numpy as np
 import pytest
 import torch
-from transformers.generation.logits_process import (LogitsProcessorList, MinPLogitsWarper, TemperatureLogitsWarper,
-                                                    TopKLogitsWarper, TopPLogitsWarper, TypicalLogitsWarper)
+from transformers.generation.logits_process import (
+    LogitsProcessorList,
+    MinPLogitsWarper,
+    TemperatureLogitsWarper,
+    TopKLogitsWarper,
+    TopPLogitsWarper,
+    TypicalLogitsWarper,
+)
 
 from tempered import tempered_softmax
-from tempered.truncation import (ORDERS, min_p_mask, top_k_mask, top_p_mask, typical_mask, warp, warp_probs)
+from tempered.truncation import (
+    ORDERS,
+    min_p_mask,
+    top_k_mask,
+    top_p_mask,
+    typical_mask,
+    warp,
+    warp_probs,
+)
 
 N_CASES = 300
 
@@ -74,7 +89,9 @@ def test_top_k_equals_transformers_including_ties_and_masks():
         k = int(rng.integers(1, u.shape[-1] + 3))
         m = int(rng.choice([1, 1, 2, 5]))
         expected = transformers_out(TopKLogitsWarper(k, min_tokens_to_keep=m), u)
-        np.testing.assert_array_equal(masked(u, top_k_mask(u, k, min_tokens_to_keep=m)), expected)
+        np.testing.assert_array_equal(
+            masked(u, top_k_mask(u, k, min_tokens_to_keep=m)), expected
+        )
 
 
 def test_top_p_equals_transformers_exactly_on_rows_up_to_16_tokens():
@@ -82,7 +99,9 @@ def test_top_p_equals_transformers_exactly_on_rows_up_to_16_tokens():
         p = float(rng.choice([rng.uniform(0.01, 0.999), 0.5, 0.9]))
         m = int(rng.choice([1, 1, 2, 3]))
         expected = transformers_out(TopPLogitsWarper(p, min_tokens_to_keep=m), u)
-        np.testing.assert_array_equal(masked(u, top_p_mask(u, p, min_tokens_to_keep=m)), expected)
+        np.testing.assert_array_equal(
+            masked(u, top_p_mask(u, p, min_tokens_to_keep=m)), expected
+        )
 
 
 def test_top_p_on_long_rows_differs_at_most_inside_the_boundary_tie():
@@ -96,7 +115,9 @@ def test_top_p_tie_rule_keeps_the_later_index():
     # Two equal logits, mass 1/2 each: p = 0.5 keeps exactly one of them, the one with the larger index.
     u = np.array([0.0, 0.0])
     np.testing.assert_array_equal(top_p_mask(u, 0.5), [False, True])
-    np.testing.assert_array_equal(transformers_out(TopPLogitsWarper(0.5), u[None])[0], [-np.inf, 0.0])
+    np.testing.assert_array_equal(
+        transformers_out(TopPLogitsWarper(0.5), u[None])[0], [-np.inf, 0.0]
+    )
 
 
 def test_min_p_equals_transformers():
@@ -111,7 +132,9 @@ def test_min_p_with_min_tokens_to_keep_differs_at_most_inside_a_tie():
     for rng, u in cases(5, high=30):
         min_p, m = float(rng.uniform(0, 1)), int(rng.integers(2, 6))
         expected = transformers_out(MinPLogitsWarper(min_p, min_tokens_to_keep=m), u)
-        assert_same_up_to_boundary_ties(masked(u, min_p_mask(u, min_p, min_tokens_to_keep=m)), expected, u)
+        assert_same_up_to_boundary_ties(
+            masked(u, min_p_mask(u, min_p, min_tokens_to_keep=m)), expected, u
+        )
 
 
 def test_typical_equals_transformers():
@@ -120,7 +143,9 @@ def test_typical_equals_transformers():
         mass = float(rng.uniform(0.02, 0.98))
         m = int(rng.choice([1, 1, 2])) if u.shape[-1] <= 16 else 1
         expected = transformers_out(TypicalLogitsWarper(mass, min_tokens_to_keep=m), u)
-        np.testing.assert_array_equal(masked(u, typical_mask(u, mass, min_tokens_to_keep=m)), expected)
+        np.testing.assert_array_equal(
+            masked(u, typical_mask(u, mass, min_tokens_to_keep=m)), expected
+        )
 
 
 def test_warp_in_transformers_order_equals_the_warper_chain_of_generate():
@@ -129,19 +154,35 @@ def test_warp_in_transformers_order_equals_the_warper_chain_of_generate():
         T = float(rng.choice([0.3, 0.5, 0.7, 1.5, 2.0, 4.0]))
         k = int(rng.integers(1, u.shape[-1] + 2))
         p, min_p = float(rng.uniform(0.05, 0.99)), float(rng.uniform(0, 0.5))
-        chain = LogitsProcessorList([TemperatureLogitsWarper(T), TopKLogitsWarper(k), TopPLogitsWarper(p),
-                                     MinPLogitsWarper(min_p)])
-        np.testing.assert_array_equal(warp(u, T, top_k=k, top_p=p, min_p=min_p), transformers_out(chain, u))
+        chain = LogitsProcessorList(
+            [
+                TemperatureLogitsWarper(T),
+                TopKLogitsWarper(k),
+                TopPLogitsWarper(p),
+                MinPLogitsWarper(min_p),
+            ]
+        )
+        np.testing.assert_array_equal(
+            warp(u, T, top_k=k, top_p=p, min_p=min_p), transformers_out(chain, u)
+        )
 
 
 def test_warp_in_llama_cpp_order_truncates_first_and_tempers_last():
     for rng, u in cases(8):
         T = float(rng.choice([0.3, 0.5, 2.0]))
-        k, p, min_p = int(rng.integers(1, u.shape[-1] + 2)), float(rng.uniform(0.05, 0.99)), float(rng.uniform(0, 0.5))
-        chain = LogitsProcessorList([TopKLogitsWarper(k), TopPLogitsWarper(p), MinPLogitsWarper(min_p)])
+        k, p, min_p = (
+            int(rng.integers(1, u.shape[-1] + 2)),
+            float(rng.uniform(0.05, 0.99)),
+            float(rng.uniform(0, 0.5)),
+        )
+        chain = LogitsProcessorList(
+            [TopKLogitsWarper(k), TopPLogitsWarper(p), MinPLogitsWarper(min_p)]
+        )
         untempered = transformers_out(chain, u)
         expected = np.where(np.isfinite(untempered), untempered / T, -np.inf)
-        np.testing.assert_array_equal(warp(u, T, top_k=k, top_p=p, min_p=min_p, order="llama.cpp"), expected)
+        np.testing.assert_array_equal(
+            warp(u, T, top_k=k, top_p=p, min_p=min_p, order="llama.cpp"), expected
+        )
 
 
 # ----------------------------------------------------------------------------- properties
@@ -150,12 +191,16 @@ TEMPERATURES = np.logspace(-1, 1, 9)
 
 def test_temperature_alone_never_changes_the_support():
     for rng, u in cases(9):
-        u = np.where(np.isfinite(u), np.clip(u, -5, 5), -np.inf)  # exp((u - max)/T) >= exp(-100) > 0
+        u = np.where(
+            np.isfinite(u), np.clip(u, -5, 5), -np.inf
+        )  # exp((u - max)/T) >= exp(-100) > 0
         for T in TEMPERATURES:
             for order in ORDERS:
                 q = warp_probs(u, T, order=order)
                 np.testing.assert_array_equal(q > 0, np.isfinite(u))
-                np.testing.assert_allclose(q, tempered_softmax(u, T), rtol=1e-12, atol=1e-300)
+                np.testing.assert_allclose(
+                    q, tempered_softmax(u, T), rtol=1e-12, atol=1e-300
+                )
 
 
 def test_truncation_changes_the_support():
@@ -180,15 +225,22 @@ def test_top_p_and_min_p_kept_sets_grow_with_T_after_temperature():
         for kwargs in ({"top_p": p}, {"min_p": min_p}):
             kept = [np.isfinite(warp(u, T, **kwargs)) for T in TEMPERATURES]
             for smaller, larger in zip(kept, kept[1:]):
-                assert not (smaller & ~larger).any(), kwargs  # nested: nothing kept at low T is lost at high T
+                assert not (smaller & ~larger).any(), (
+                    kwargs
+                )  # nested: nothing kept at low T is lost at high T
 
 
 def test_llama_cpp_order_kept_set_does_not_depend_on_T():
     for rng, u in cases(12):
-        kwargs = {"top_p": float(rng.uniform(0.05, 0.95)), "min_p": float(rng.uniform(0, 0.5))}
+        kwargs = {
+            "top_p": float(rng.uniform(0.05, 0.95)),
+            "min_p": float(rng.uniform(0, 0.5)),
+        }
         base = np.isfinite(warp(u, 1.0, order="llama.cpp", **kwargs))
         for T in TEMPERATURES:
-            np.testing.assert_array_equal(np.isfinite(warp(u, T, order="llama.cpp", **kwargs)), base)
+            np.testing.assert_array_equal(
+                np.isfinite(warp(u, T, order="llama.cpp", **kwargs)), base
+            )
 
 
 def test_min_p_threshold_in_logits():
@@ -198,8 +250,12 @@ def test_min_p_threshold_in_logits():
         u = rng.normal(size=12) * 2
         T, min_p = float(rng.uniform(0.2, 5)), float(rng.uniform(0.01, 0.99))
         gap = u.max() + T * np.log(min_p) - u
-        clear = np.abs(gap) > 1e-9  # away from the boundary, where rounding could decide
-        np.testing.assert_array_equal(min_p_mask(u / T, min_p)[clear], (gap <= 0)[clear])
+        clear = (
+            np.abs(gap) > 1e-9
+        )  # away from the boundary, where rounding could decide
+        np.testing.assert_array_equal(
+            min_p_mask(u / T, min_p)[clear], (gap <= 0)[clear]
+        )
 
 
 # ----------------------------------------------------------------------------- the worked examples
@@ -209,7 +265,9 @@ def test_order_matters_top_p_example():
     llama = warp_probs(u, 0.5, top_p=0.8, order="llama.cpp")
     np.testing.assert_array_equal(hf > 0, [True, False, False])
     np.testing.assert_array_equal(llama > 0, [True, True, False])
-    np.testing.assert_allclose(llama[:2], [1 / (1 + np.exp(-2)), np.exp(-2) / (1 + np.exp(-2))])
+    np.testing.assert_allclose(
+        llama[:2], [1 / (1 + np.exp(-2)), np.exp(-2) / (1 + np.exp(-2))]
+    )
     # transformers' order keeps the second token only above T* = 1 / log(2 + 2 sqrt 2).
     T_star = 1 / np.log(2 + 2 * np.sqrt(2))
     assert np.isfinite(warp(u, T_star * 1.001, top_p=0.8)).sum() == 2
@@ -218,9 +276,15 @@ def test_order_matters_top_p_example():
 
 def test_order_matters_min_p_example():
     u = np.array([3.0, 2.0, 1.0])
-    np.testing.assert_array_equal(np.isfinite(warp(u, 2.0, min_p=0.2)), [True, True, True])
-    np.testing.assert_array_equal(np.isfinite(warp(u, 2.0, min_p=0.2, order="llama.cpp")), [True, True, False])
-    np.testing.assert_array_equal(np.isfinite(warp(u, 0.5, min_p=0.2)), [True, False, False])
+    np.testing.assert_array_equal(
+        np.isfinite(warp(u, 2.0, min_p=0.2)), [True, True, True]
+    )
+    np.testing.assert_array_equal(
+        np.isfinite(warp(u, 2.0, min_p=0.2, order="llama.cpp")), [True, True, False]
+    )
+    np.testing.assert_array_equal(
+        np.isfinite(warp(u, 0.5, min_p=0.2)), [True, False, False]
+    )
 
 
 def test_batches_are_rows():
@@ -232,41 +296,56 @@ def test_batches_are_rows():
 
 
 # ----------------------------------------------------------------------------- bad input
-@pytest.mark.parametrize("kwargs, error, match", [
-    ({"top_k": 0}, ValueError, "top_k=0"),
-    ({"top_k": -2}, ValueError, "top_k must be an int >= 1"),
-    ({"top_k": 2.5}, TypeError, "top_k must be an int"),
-    ({"top_k": True}, TypeError, "top_k must be an int"),
-    ({"top_p": 0.0}, ValueError, r"top_p must be in \(0, 1\]"),
-    ({"top_p": 1.5}, ValueError, r"top_p must be in \(0, 1\]"),
-    ({"top_p": float("nan")}, ValueError, "top_p must be in"),
-    ({"top_p": "0.9"}, TypeError, "top_p must be a real number"),
-    ({"min_p": -0.1}, ValueError, r"min_p must be in \[0, 1\]"),
-    ({"min_p": 1.1}, ValueError, r"min_p must be in \[0, 1\]"),
-    ({"typical_p": 1.0}, ValueError, r"typical_p must be in \(0, 1\)"),
-    ({"min_tokens_to_keep": 0}, ValueError, "min_tokens_to_keep must be an int >= 1"),
-    ({"order": "vllm"}, ValueError, "order must be one of"),
-    ({"T": 0}, ValueError, "greedy"),
-    ({"T": -1.0}, ValueError, "T must be a finite number > 0"),
-    ({"T": float("inf")}, ValueError, "T must be a finite number > 0"),
-    ({"T": None}, TypeError, "T must be a real number"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"top_k": 0}, ValueError, "top_k=0"),
+        ({"top_k": -2}, ValueError, "top_k must be an int >= 1"),
+        ({"top_k": 2.5}, TypeError, "top_k must be an int"),
+        ({"top_k": True}, TypeError, "top_k must be an int"),
+        ({"top_p": 0.0}, ValueError, r"top_p must be in \(0, 1\]"),
+        ({"top_p": 1.5}, ValueError, r"top_p must be in \(0, 1\]"),
+        ({"top_p": float("nan")}, ValueError, "top_p must be in"),
+        ({"top_p": "0.9"}, TypeError, "top_p must be a real number"),
+        ({"min_p": -0.1}, ValueError, r"min_p must be in \[0, 1\]"),
+        ({"min_p": 1.1}, ValueError, r"min_p must be in \[0, 1\]"),
+        ({"typical_p": 1.0}, ValueError, r"typical_p must be in \(0, 1\)"),
+        (
+            {"min_tokens_to_keep": 0},
+            ValueError,
+            "min_tokens_to_keep must be an int >= 1",
+        ),
+        ({"order": "vllm"}, ValueError, "order must be one of"),
+        ({"T": 0}, ValueError, "greedy"),
+        ({"T": -1.0}, ValueError, "T must be a finite number > 0"),
+        ({"T": float("inf")}, ValueError, "T must be a finite number > 0"),
+        ({"T": None}, TypeError, "T must be a real number"),
+    ],
+)
 def test_bad_arguments_raise_clear_errors(kwargs, error, match):
     kwargs = {"T": 1.0, **kwargs}
     with pytest.raises(error, match=match):
         warp([1.0, 0.0, -1.0], **kwargs)
 
 
-@pytest.mark.parametrize("logits, match", [
-    ([1.0, float("nan")], "NaN"),
-    ([1.0, float("inf")], r"\+inf"),
-    ([-np.inf, -np.inf], "all logits are masked"),
-    ([[0.0, 1.0], [-np.inf, -np.inf]], "all logits are masked"),
-    ([], "empty"),
-])
+@pytest.mark.parametrize(
+    "logits, match",
+    [
+        ([1.0, float("nan")], "NaN"),
+        ([1.0, float("inf")], r"\+inf"),
+        ([-np.inf, -np.inf], "all logits are masked"),
+        ([[0.0, 1.0], [-np.inf, -np.inf]], "all logits are masked"),
+        ([], "empty"),
+    ],
+)
 def test_bad_logits_raise(logits, match):
-    for call in (lambda: warp(logits, 1.0), lambda: top_k_mask(logits, 1), lambda: top_p_mask(logits, 0.9),
-                 lambda: min_p_mask(logits, 0.1), lambda: typical_mask(logits, 0.9)):
+    for call in (
+        lambda: warp(logits, 1.0),
+        lambda: top_k_mask(logits, 1),
+        lambda: top_p_mask(logits, 0.9),
+        lambda: min_p_mask(logits, 0.1),
+        lambda: typical_mask(logits, 0.9),
+    ):
         with pytest.raises(ValueError, match=match):
             call()
 

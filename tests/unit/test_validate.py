@@ -11,7 +11,9 @@ def test_is_int_accepts_python_and_numpy_integers(value):
     assert is_int(value)
 
 
-@pytest.mark.parametrize("value", [True, np.bool_(False), 1.0, "1", None, np.float64(2)])
+@pytest.mark.parametrize(
+    "value", [True, np.bool_(False), 1.0, "1", None, np.float64(2)]
+)
 def test_is_int_rejects_everything_else(value):
     assert not is_int(value)
 
@@ -70,11 +72,20 @@ def test_callers_name_themselves_and_the_argument():
             r"boltzmann_bandit: steps must be an int >= 3, got 2 \(every arm",
         ),
         (lambda: distinct_n([[1, 2]], 0), "distinct_n: n must be an int >= 1"),
-        (lambda: repetition_rate([1, 2], 1.0), "repetition_rate: n must be an int >= 1"),
+        (
+            lambda: repetition_rate([1, 2], 1.0),
+            "repetition_rate: n must be an int >= 1",
+        ),
         (lambda: sample_manual(None, [1], 1.0, -1), "sample_manual: max_new_tokens"),
         (lambda: g.sample_sentences(1.5), "sample_sentences: n must be an int >= 0"),
-        (lambda: grid_neighbours(4, reach=0), "grid_neighbours: reach must be an int >= 1"),
-        (lambda: grid_neighbours((3, True)), "grid_neighbours: shape must be positive ints"),
+        (
+            lambda: grid_neighbours(4, reach=0),
+            "grid_neighbours: reach must be an int >= 1",
+        ),
+        (
+            lambda: grid_neighbours((3, True)),
+            "grid_neighbours: shape must be positive ints",
+        ),
     ]
     for call, message in cases:
         with pytest.raises(ValueError, match=message):
@@ -84,5 +95,7 @@ def test_callers_name_themselves_and_the_argument():
 def test_widgets_check_their_counts():
     from tempered.widgets.next_token import NextTokenExplorer
 
-    with pytest.raises(ValueError, match="NextTokenExplorer: k must be an int >= 1, got 0"):
+    with pytest.raises(
+        ValueError, match="NextTokenExplorer: k must be an int >= 1, got 0"
+    ):
         NextTokenExplorer("the", k=0)

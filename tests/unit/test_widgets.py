@@ -1,4 +1,5 @@
 """Widgets update their figure in place, and do it fast enough to feel live."""
+
 import io
 
 import numpy as np
@@ -16,7 +17,9 @@ def test_temperature_explorer_moves_the_same_bars():
     first = bytes(image.value)
     explorer.update(0.25)
     assert list(explorer.bars) == bars_before  # same artists, new heights
-    np.testing.assert_allclose([b.get_height() for b in explorer.bars], tempered_softmax(logits, 0.25))
+    np.testing.assert_allclose(
+        [b.get_height() for b in explorer.bars], tempered_softmax(logits, 0.25)
+    )
     assert "T = 0.25" in explorer.ax.get_title()
     assert bytes(image.value) != first and bytes(image.value).startswith(b"\x89PNG")
 

@@ -1,9 +1,10 @@
 """Chapter 5 widgets: the same artists move in place, and they show the right numbers."""
+
 import numpy as np
 import pytest
 
-from tempered.energy import boltzmann, rugged_landscape, thermodynamics
 from tempered.annealing import anneal_tsp, geometric_schedule
+from tempered.energy import boltzmann, rugged_landscape, thermodynamics
 from tempered.widgets.annealing import AnnealingReplay, annealing_replay
 from tempered.widgets.energy import BoltzmannExplorer, boltzmann_explorer
 
@@ -16,20 +17,30 @@ def test_boltzmann_explorer_moves_the_same_artists_to_the_right_values():
     first = bytes(image.value)
     explorer.update(0.3)
     assert [explorer.prob_line, explorer.mean_line, explorer.free_line] == artists
-    assert len(explorer.ax_prob.lines) == 1 and len(explorer.ax_energy.lines) == 3  # nothing added
+    assert (
+        len(explorer.ax_prob.lines) == 1 and len(explorer.ax_energy.lines) == 3
+    )  # nothing added
     s = thermodynamics(E, 0.3)
-    np.testing.assert_allclose(explorer.prob_line.get_ydata(), boltzmann(E, 0.3), rtol=1e-12)
+    np.testing.assert_allclose(
+        explorer.prob_line.get_ydata(), boltzmann(E, 0.3), rtol=1e-12
+    )
     np.testing.assert_allclose(explorer.mean_line.get_ydata(), [s.mean_energy] * 2)
     np.testing.assert_allclose(explorer.free_line.get_ydata(), [s.free_energy] * 2)
     title = explorer.ax_energy.get_title()
-    assert "T = 0.3" in title and f"{s.entropy:.3f}" in title and f"{s.free_energy:.3f}" in title
+    assert (
+        "T = 0.3" in title
+        and f"{s.entropy:.3f}" in title
+        and f"{s.free_energy:.3f}" in title
+    )
     assert bytes(image.value) != first and bytes(image.value).startswith(b"\x89PNG")
 
 
 def test_boltzmann_explorer_axis_toggle_and_tiny_probabilities():
     explorer = BoltzmannExplorer([0.0, 5.0, 50.0], T=0.01)
     assert explorer.ax_prob.get_yscale() == "log"
-    assert np.all(explorer.prob_line.get_ydata() > 0)  # underflow to 0 is drawn at the floor, not lost
+    assert np.all(
+        explorer.prob_line.get_ydata() > 0
+    )  # underflow to 0 is drawn at the floor, not lost
     explorer.set_log_scale(False)
     assert explorer.ax_prob.get_yscale() == "linear"
 
@@ -43,14 +54,23 @@ def recorded_run():
     cities = np.random.default_rng(0).random((8, 2))
     dist = np.linalg.norm(cities[:, None] - cities[None, :], axis=-1)
     schedule = geometric_schedule(1.0, 0.01, 400)
-    run = anneal_tsp(dist, schedule, n_chains=2, record_every=20, record_tours=True, rng=1)
+    run = anneal_tsp(
+        dist, schedule, n_chains=2, record_every=20, record_tours=True, rng=1
+    )
     return cities, schedule, run
 
 
 def test_annealing_replay_moves_the_tour_and_marker():
     cities, schedule, run = recorded_run()
-    replay = AnnealingReplay(cities, run.steps, run.snapshots[:, 1], run.trace[:, 1], run.best_trace[:, 1],
-                             schedule[np.minimum(run.steps, 399)], optimum=2.5)
+    replay = AnnealingReplay(
+        cities,
+        run.steps,
+        run.snapshots[:, 1],
+        run.trace[:, 1],
+        run.best_trace[:, 1],
+        schedule[np.minimum(run.steps, 399)],
+        optimum=2.5,
+    )
     line, marker = replay.tour_line, replay.marker
     image = replay.image_widget()
     before = bytes(image.value)
@@ -72,8 +92,14 @@ def test_annealing_replay_moves_the_tour_and_marker():
 def test_annealing_replay_checks_its_records():
     cities, schedule, run = recorded_run()
     with pytest.raises(ValueError, match="lengths has 3 records"):
-        AnnealingReplay(cities, run.steps, run.snapshots[:, 0], run.trace[:3, 0], run.best_trace[:, 0],
-                        schedule[:len(run.steps)])
+        AnnealingReplay(
+            cities,
+            run.steps,
+            run.snapshots[:, 0],
+            run.trace[:3, 0],
+            run.best_trace[:, 0],
+            schedule[: len(run.steps)],
+        )
 
 
 def test_widget_builders_return_live_objects():
@@ -116,6 +142,14 @@ def test_book_build_shows_the_annealing_replay_as_a_static_twin(monkeypatch):
     (widget,) = shown
     assert isinstance(widget, StaticWidget) and widget.kind == "tour-replay"
     spec = widget.spec
-    assert spec["steps"] == run.steps.tolist() and spec["tours"] == run.snapshots[:, 1].tolist()
-    assert len(spec["lengths"]) == len(spec["best"]) == len(spec["temperatures"]) == len(run.steps)
+    assert (
+        spec["steps"] == run.steps.tolist()
+        and spec["tours"] == run.snapshots[:, 1].tolist()
+    )
+    assert (
+        len(spec["lengths"])
+        == len(spec["best"])
+        == len(spec["temperatures"])
+        == len(run.steps)
+    )
     assert spec["optimum"] == 2.5 and isinstance(replay, AnnealingReplay)

@@ -20,7 +20,11 @@ def test_update_moves_the_same_artists_to_the_right_values():
     image = explorer.image_widget()
     first = bytes(image.value)
     explorer.update(0.05)
-    assert list(explorer.bars) == bars and explorer.marker is marker and explorer.cursor is cursor
+    assert (
+        list(explorer.bars) == bars
+        and explorer.marker is marker
+        and explorer.cursor is cursor
+    )
     p = tempered_softmax(LOGITS, 0.05)
     np.testing.assert_allclose([b.get_height() for b in explorer.bars], p)
     x, y = explorer.marker.get_data()
@@ -34,8 +38,12 @@ def test_update_moves_the_same_artists_to_the_right_values():
 
 def test_reference_marks_are_the_two_limits():
     explorer = LimitsExplorer(LOGITS)
-    np.testing.assert_allclose(_segment_heights(explorer.zero_limit_line), [0.5, 0.5, 0, 0, 0, 0])
-    np.testing.assert_allclose(_segment_heights(explorer.inf_limit_line), [0.2] * 5 + [0])
+    np.testing.assert_allclose(
+        _segment_heights(explorer.zero_limit_line), [0.5, 0.5, 0, 0, 0, 0]
+    )
+    np.testing.assert_allclose(
+        _segment_heights(explorer.inf_limit_line), [0.2] * 5 + [0]
+    )
     assert (explorer.k, explorer.m) == (2, 5)
     assert explorer.log_k_line.get_ydata()[0] == pytest.approx(np.log(2))
     assert explorer.log_m_line.get_ydata()[0] == pytest.approx(np.log(5))
@@ -59,7 +67,9 @@ def test_breaking_the_tie_makes_k_one_and_keeps_the_artists():
     explorer.set_tie_broken(True)
     assert list(explorer.bars) == bars and explorer.zero_limit_line is zero_line
     assert explorer.k == 1 and explorer.logits[1] == pytest.approx(2.9)
-    np.testing.assert_allclose(_segment_heights(explorer.zero_limit_line), [1, 0, 0, 0, 0, 0])
+    np.testing.assert_allclose(
+        _segment_heights(explorer.zero_limit_line), [1, 0, 0, 0, 0, 0]
+    )
     assert explorer.bars[0].get_height() == pytest.approx(1.0, abs=1e-12)
     assert explorer.curve_H[0] == pytest.approx(0.0, abs=1e-9)
     explorer.set_tie_broken(False)
@@ -84,5 +94,8 @@ def test_book_build_shows_the_static_twin_with_both_limits(monkeypatch):
     assert isinstance(widget, StaticWidget) and isinstance(explorer, LimitsExplorer)
     assert 'data-kind="bars"' in widget._repr_html_()
     assert widget.spec["logits"] == [3.2, 3.2, 2.1, 1.6, 0.3, None]
-    assert widget.spec["limits"] is True and (widget.spec["tmin"], widget.spec["tmax"]) == (1e-3, 1e3)
+    assert widget.spec["limits"] is True and (
+        widget.spec["tmin"],
+        widget.spec["tmax"],
+    ) == (1e-3, 1e3)
     assert widget.spec["T"] == 0.5 and widget._repr_png_().startswith(b"\x89PNG")

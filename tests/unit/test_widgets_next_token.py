@@ -1,16 +1,31 @@
 """The next-token widget: bars of the top-k tokens of softmax(u / T), moved in place; its static twin."""
+
 import IPython.display
 import numpy as np
 import pytest
 import torch
 
 from tempered import tempered_softmax
-from tempered.softmax import entropy
 from tempered.lm import grammar as g
+from tempered.softmax import entropy
 from tempered.widgets.next_token import NextTokenExplorer, next_token_explorer
 from tempered.widgets.static import STATIC_ENV, StaticWidget
 
-WORDS = ["<eos>", "the", "cat", "dog", "sat", "ran", "on", "mat", "a", "red", "blue", "sleeps", "."]
+WORDS = [
+    "<eos>",
+    "the",
+    "cat",
+    "dog",
+    "sat",
+    "ran",
+    "on",
+    "mat",
+    "a",
+    "red",
+    "blue",
+    "sleeps",
+    ".",
+]
 
 
 @pytest.fixture(scope="module")
@@ -19,12 +34,23 @@ def toy():
     from tokenizers import Tokenizer, models, pre_tokenizers
     from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
 
-    core = Tokenizer(models.WordLevel({w: i for i, w in enumerate(WORDS)}, unk_token="<eos>"))
+    core = Tokenizer(
+        models.WordLevel({w: i for i, w in enumerate(WORDS)}, unk_token="<eos>")
+    )
     core.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
     tok = PreTrainedTokenizerFast(tokenizer_object=core, eos_token="<eos>")
     torch.manual_seed(0)
-    model = GPT2LMHeadModel(GPT2Config(vocab_size=len(WORDS), n_positions=32, n_embd=16, n_layer=1, n_head=2,
-                                       bos_token_id=0, eos_token_id=0)).eval()
+    model = GPT2LMHeadModel(
+        GPT2Config(
+            vocab_size=len(WORDS),
+            n_positions=32,
+            n_embd=16,
+            n_layer=1,
+            n_head=2,
+            bos_token_id=0,
+            eos_token_id=0,
+        )
+    ).eval()
     with torch.no_grad():  # spread the logits so that T visibly matters
         model.lm_head.weight.mul_(40.0)
     return model, tok
@@ -33,7 +59,9 @@ def toy():
 @pytest.fixture
 def shown(monkeypatch):
     captured = []
-    monkeypatch.setattr(IPython.display, "display", lambda obj, **kw: captured.append(obj))
+    monkeypatch.setattr(
+        IPython.display, "display", lambda obj, **kw: captured.append(obj)
+    )
     return captured
 
 
@@ -71,7 +99,9 @@ def test_a_new_prompt_changes_logits_and_labels(toy):
     image = ex.image_widget()
     before = bytes(image.value)
     ex.update(prompt="a red dog sat on")
-    np.testing.assert_allclose(ex.logits, _logits(model, tok, "a red dog sat on"), rtol=1e-6)
+    np.testing.assert_allclose(
+        ex.logits, _logits(model, tok, "a red dog sat on"), rtol=1e-6
+    )
     assert ex.T == 0.7 and ex.prompt == "a red dog sat on"
     assert bytes(image.value) != before
     with pytest.raises(ValueError, match="model must be one of"):
@@ -110,5 +140,12 @@ def test_grammar_model_after_a_determiner_puts_its_mass_on_possible_words():
     truth = g.next_word_distribution(["the"])
     word_of = dict(zip(g.word_token_ids(tok).tolist(), g.vocabulary()))
     for i in ex.top_ids:
-        assert truth[g.GRAMMAR.word_index(word_of[int(i)])] > 0  # every top-10 token is a possible next word
-    np.testing.assert_allclose(ex.logits, g.model_next_token_logits(model, tok, ["the"])[0], rtol=1e-5, atol=1e-5)
+        assert (
+            truth[g.GRAMMAR.word_index(word_of[int(i)])] > 0
+        )  # every top-10 token is a possible next word
+    np.testing.assert_allclose(
+        ex.logits,
+        g.model_next_token_logits(model, tok, ["the"])[0],
+        rtol=1e-5,
+        atol=1e-5,
+    )

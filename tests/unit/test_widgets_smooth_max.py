@@ -1,4 +1,5 @@
 """The smooth-max widget moves the same artists in place and draws the right curves."""
+
 import numpy as np
 import pytest
 
@@ -19,7 +20,11 @@ def test_update_moves_the_same_artists_to_the_right_data():
     rows = np.column_stack([x, np.ones_like(x), np.zeros_like(x)])
     expected = 0.25 * logsumexp(rows / 0.25, axis=1)
     np.testing.assert_allclose(explorer.smooth_line.get_ydata(), expected, rtol=1e-12)
-    np.testing.assert_allclose(explorer.bound_line.get_ydata(), np.maximum(x, 1.0) + 0.25 * np.log(3), rtol=1e-12)
+    np.testing.assert_allclose(
+        explorer.bound_line.get_ydata(),
+        np.maximum(x, 1.0) + 0.25 * np.log(3),
+        rtol=1e-12,
+    )
     gap_top = 0.25 * logsumexp(np.array([1.0, 1.0, 0.0]) / 0.25)
     np.testing.assert_allclose(explorer.gap_line.get_ydata(), [1.0, gap_top])
     assert explorer.ax.get_title() == "T = 0.25"
@@ -50,7 +55,9 @@ def test_gap_is_largest_at_the_tie_and_vanishes_as_T_goes_to_zero():
 def test_smooth_max_limits_and_bad_temperatures():
     u = np.array([[3.0, -1.0, 3.0], [0.0, 0.0, 0.0]])
     np.testing.assert_array_equal(smooth_max(u, 0), [3.0, 0.0])
-    np.testing.assert_allclose(smooth_max(u, 1.0)[1], np.log(3))  # equal logits attain max + T log n
+    np.testing.assert_allclose(
+        smooth_max(u, 1.0)[1], np.log(3)
+    )  # equal logits attain max + T log n
     for bad in [-1.0, np.inf, np.nan]:
         with pytest.raises(ValueError, match="smooth_max"):
             smooth_max(u, bad)
@@ -87,7 +94,9 @@ def test_explorer_function_wires_slider_label_and_image():
     from tempered.widgets.smooth_max import smooth_max_explorer
 
     explorer = smooth_max_explorer(T=0.5)  # display() prints a repr outside a kernel
-    assert isinstance(explorer.label, w.Label) and explorer.label.value == explorer.summary
+    assert (
+        isinstance(explorer.label, w.Label) and explorer.label.value == explorer.summary
+    )
     first_image, first_text = bytes(explorer.image_widget().value), explorer.label.value
     explorer.slider.value = 0.05  # the observer calls update, as a slider drag would
     assert explorer.T == 0.05 and explorer.ax.get_title() == "T = 0.05"
@@ -103,13 +112,22 @@ def test_static_book_shows_the_static_twin(monkeypatch):
 
     shown = []
     monkeypatch.setenv(STATIC_ENV, "1")
-    monkeypatch.setattr(IPython.display, "display", lambda obj, *a, **k: shown.append(obj))
+    monkeypatch.setattr(
+        IPython.display, "display", lambda obj, *a, **k: shown.append(obj)
+    )
     explorer = smooth_max_explorer(others=(1.0, 0.0), x_range=(-3.0, 4.0), T=0.5)
     assert len(shown) == 1 and isinstance(shown[0], StaticWidget)
     widget = shown[0]
     assert widget.kind == "smooth-max"
-    assert widget.spec["others"] == [1.0, 0.0] and widget.spec["T"] == 0.5 and widget.spec["x"] == 1.0
+    assert (
+        widget.spec["others"] == [1.0, 0.0]
+        and widget.spec["T"] == 0.5
+        and widget.spec["x"] == 1.0
+    )
     assert (widget.spec["xmin"], widget.spec["xmax"]) == (-3.0, 4.0)
     assert widget.spec["ymin"] < 1.0 < widget.spec["ymax"]
-    assert widget.png.startswith(b"\x89PNG") and 'data-kind="smooth-max"' in widget._repr_html_()
+    assert (
+        widget.png.startswith(b"\x89PNG")
+        and 'data-kind="smooth-max"' in widget._repr_html_()
+    )
     assert explorer.label is None  # no ipywidgets in the static book

@@ -9,6 +9,7 @@
 
 Use :func:`load_model` for all of them.
 """
+
 from .loader import BUNDLED, load_model
 
 __all__ = ["load_model", "BUNDLED"]

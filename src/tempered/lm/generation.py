@@ -14,29 +14,52 @@ generation), ``compression_ratio`` (raw bytes / gzip bytes of a text) and
 ``mean_token_loglik`` (mean log-probability of the generated tokens under the
 untempered model, T = 1).
 """
+
 from __future__ import annotations
 
 import gzip
 import numbers
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from .._optional import require
 from .._validate import check_count
 
-__all__ = ["sample_manual", "next_token_logits", "distinct_n", "repetition_rate", "compression_ratio",
-           "mean_token_loglik", "token_label"]
+__all__ = [
+    "sample_manual",
+    "next_token_logits",
+    "distinct_n",
+    "repetition_rate",
+    "compression_ratio",
+    "mean_token_loglik",
+    "token_label",
+]
 
 
 def _check_T(T, func: str) -> float:
     # every bad T, a bool or a string included, is a ValueError (one type to catch)
-    if isinstance(T, bool) or not isinstance(T, numbers.Real) or not (float(T) > 0) or not np.isfinite(float(T)):
-        raise ValueError(f"{func}: the temperature T must be a finite number > 0, got {T!r}; for T = 0 use greedy decoding")
+    if (
+        isinstance(T, bool)
+        or not isinstance(T, numbers.Real)
+        or not (float(T) > 0)
+        or not np.isfinite(float(T))
+    ):
+        raise ValueError(
+            f"{func}: the temperature T must be a finite number > 0, got {T!r}; for T = 0 use greedy decoding"
+        )
     return float(T)
 
 
-def sample_manual(model, input_ids, T: float, max_new_tokens: int, generator=None, *, eos_token_id=None):
+def sample_manual(
+    model,
+    input_ids,
+    T: float,
+    max_new_tokens: int,
+    generator=None,
+    *,
+    eos_token_id=None,
+):
     """Sample ``max_new_tokens`` tokens from ``model`` at temperature ``T``, by hand.
 
     Each step computes ``probs = softmax(logits / T)`` over the last position (in
@@ -49,12 +72,16 @@ def sample_manual(model, input_ids, T: float, max_new_tokens: int, generator=Non
     torch = require("torch", "lm", "tempered.lm.generation")
 
     T = _check_T(T, "sample_manual")
-    max_new_tokens = check_count(max_new_tokens, "sample_manual", "max_new_tokens", minimum=0)
+    max_new_tokens = check_count(
+        max_new_tokens, "sample_manual", "max_new_tokens", minimum=0
+    )
     ids = torch.as_tensor(input_ids, dtype=torch.long)
     if ids.ndim == 1:
         ids = ids[None]
     if ids.ndim != 2 or ids.shape[0] != 1 or ids.shape[1] == 0:
-        raise ValueError(f"input_ids must be one non-empty sequence, got shape {tuple(ids.shape)}")
+        raise ValueError(
+            f"input_ids must be one non-empty sequence, got shape {tuple(ids.shape)}"
+        )
     past, step_input = None, ids
     with torch.no_grad():
         for _ in range(int(max_new_tokens)):
@@ -70,7 +97,9 @@ def sample_manual(model, input_ids, T: float, max_new_tokens: int, generator=Non
     return ids
 
 
-def next_token_logits(model, tokenizer, prompt, *, add_eos_start: bool = False) -> np.ndarray:
+def next_token_logits(
+    model, tokenizer, prompt, *, add_eos_start: bool = False
+) -> np.ndarray:
     """The model's next-token logits after ``prompt`` (a string or a list of ids), float64, shape (V,).
 
     With ``add_eos_start`` the end token is put in front, the way the grammar and
@@ -85,7 +114,9 @@ def next_token_logits(model, tokenizer, prompt, *, add_eos_start: bool = False) 
     if add_eos_start:
         ids = [tokenizer.eos_token_id] + list(ids)
     if not ids:
-        raise ValueError("next_token_logits: the prompt is empty; pass add_eos_start=True for a text start")
+        raise ValueError(
+            "next_token_logits: the prompt is empty; pass add_eos_start=True for a text start"
+        )
     with torch.no_grad():
         ids = torch.tensor([ids], dtype=torch.long)
         out = model(input_ids=ids, attention_mask=torch.ones_like(ids))
@@ -103,7 +134,7 @@ def token_label(tokenizer, token_id: int) -> str:
 
 def _ngrams(seq, n):
     seq = list(seq)
-    return [tuple(seq[i:i + n]) for i in range(len(seq) - n + 1)]
+    return [tuple(seq[i : i + n]) for i in range(len(seq) - n + 1)]
 
 
 def distinct_n(sequences: Sequence[Sequence], n: int = 2) -> float:
@@ -159,9 +190,11 @@ def mean_token_loglik(model, sequence, prompt_len: int) -> float:
             raise ValueError("mean_token_loglik: pass one sequence at a time")
         ids = ids[0]
     if not 1 <= prompt_len < ids.numel():
-        raise ValueError(f"mean_token_loglik: need 1 <= prompt_len < {ids.numel()}, got {prompt_len}")
+        raise ValueError(
+            f"mean_token_loglik: need 1 <= prompt_len < {ids.numel()}, got {prompt_len}"
+        )
     with torch.no_grad():
         logits = model(input_ids=ids[None]).logits[0].double()
-    logp = torch.log_softmax(logits[prompt_len - 1:-1], dim=-1)
+    logp = torch.log_softmax(logits[prompt_len - 1 : -1], dim=-1)
     targets = ids[prompt_len:]
     return float(logp[torch.arange(targets.numel()), targets].mean())

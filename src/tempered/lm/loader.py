@@ -7,6 +7,7 @@ once and caches safetensors; a local folder is loaded as it is. A hub id such
 as ``"gpt2"`` is only tried with ``allow_download=True`` and fails with a clear
 message when there is no network. ``trust_remote_code`` is never used.
 """
+
 from __future__ import annotations
 
 import os
@@ -38,13 +39,17 @@ def load_model(name: str, *, allow_download: bool = False, dtype=None):
     transformers = require("transformers", "lm", "tempered.lm.load_model")
 
     if not isinstance(name, (str, os.PathLike)) or not str(name):
-        raise TypeError(f"load_model: name must be a model name or a folder, got {name!r}")
+        raise TypeError(
+            f"load_model: name must be a model name or a folder, got {name!r}"
+        )
     name = str(name)
     if name in BUNDLED:
         path = MODELS_DIR / name
         if not (path / "model.safetensors").is_file():
-            raise FileNotFoundError(f"load_model: the bundled model '{name}' is missing from {path}; "
-                                    f"recreate it with scripts/train_{name}_model.py")
+            raise FileNotFoundError(
+                f"load_model: the bundled model '{name}' is missing from {path}; "
+                f"recreate it with scripts/train_{name}_model.py"
+            )
     elif name == "smollm2":
         from .smollm2 import converted_path
 
@@ -53,14 +58,24 @@ def load_model(name: str, *, allow_download: bool = False, dtype=None):
         path = Path(name).expanduser()
     elif allow_download:
         if os.environ.get("HF_HUB_OFFLINE") == "1" or not _hub_reachable():
-            raise ConnectionError(f"load_model: '{name}' is not a bundled model or a folder, and the model hub "
-                                  "cannot be reached (offline). Use 'grammar', 'austen' or 'smollm2'.")
+            raise ConnectionError(
+                f"load_model: '{name}' is not a bundled model or a folder, and the model hub "
+                "cannot be reached (offline). Use 'grammar', 'austen' or 'smollm2'."
+            )
         path = name
     else:
-        raise ValueError(f"load_model: unknown model '{name}'. Offline choices: 'grammar', 'austen', 'smollm2' "
-                         "or a local folder; pass allow_download=True to fetch a hub id when online.")
-    tokenizer = transformers.AutoTokenizer.from_pretrained(path, trust_remote_code=False)
-    model = transformers.AutoModelForCausalLM.from_pretrained(path, dtype=dtype or torch.float32, trust_remote_code=False,
-                                                 use_safetensors=True)
+        raise ValueError(
+            f"load_model: unknown model '{name}'. Offline choices: 'grammar', 'austen', 'smollm2' "
+            "or a local folder; pass allow_download=True to fetch a hub id when online."
+        )
+    tokenizer = transformers.AutoTokenizer.from_pretrained(
+        path, trust_remote_code=False
+    )
+    model = transformers.AutoModelForCausalLM.from_pretrained(
+        path,
+        dtype=dtype or torch.float32,
+        trust_remote_code=False,
+        use_safetensors=True,
+    )
     model.eval()
     return model, tokenizer

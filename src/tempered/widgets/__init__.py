@@ -9,6 +9,7 @@ time exactly what a tick costs. In the built book each shows its static twin
 ``tempered.widgets.flow`` needs torch, so it is not imported here: import it
 from its module, which keeps ``import tempered.widgets`` light.
 """
+
 from .annealing import AnnealingReplay, annealing_replay
 from .energy import BoltzmannExplorer, boltzmann_explorer
 from .limits import LimitsExplorer, limits_explorer
@@ -19,12 +20,20 @@ from .truncation import TruncationExplorer, truncation_explorer
 from .two_logit import TwoLogitExplorer, two_logit_explorer
 
 __all__ = [
-    "TemperatureExplorer", "temperature_explorer",
-    "SmoothMaxExplorer", "smooth_max_explorer",
-    "TwoLogitExplorer", "two_logit_explorer",
-    "LimitsExplorer", "limits_explorer",
-    "BoltzmannExplorer", "boltzmann_explorer",
-    "AnnealingReplay", "annealing_replay",
-    "TruncationExplorer", "truncation_explorer",
-    "NextTokenExplorer", "next_token_explorer",
+    "TemperatureExplorer",
+    "temperature_explorer",
+    "SmoothMaxExplorer",
+    "smooth_max_explorer",
+    "TwoLogitExplorer",
+    "two_logit_explorer",
+    "LimitsExplorer",
+    "limits_explorer",
+    "BoltzmannExplorer",
+    "boltzmann_explorer",
+    "AnnealingReplay",
+    "annealing_replay",
+    "TruncationExplorer",
+    "truncation_explorer",
+    "NextTokenExplorer",
+    "next_token_explorer",
 ]

@@ -7,6 +7,7 @@ only those over a cached background (blitting), then hands the picture to an
 front end (no ipympl needed), and a tick costs a few milliseconds, not a
 full redraw.
 """
+
 from __future__ import annotations
 
 import struct
@@ -26,7 +27,12 @@ def new_figure(figsize=(7.0, 3.6), dpi=90, **subplot_kw):
 
 
 def _png_chunk(tag: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+    return (
+        struct.pack(">I", len(data))
+        + tag
+        + data
+        + struct.pack(">I", zlib.crc32(tag + data))
+    )
 
 
 def encode_png_rgb(rgba: np.ndarray) -> bytes:
@@ -41,8 +47,12 @@ def encode_png_rgb(rgba: np.ndarray) -> bytes:
     rows[:, 0] = 0  # PNG filter type 0 (none) for every row
     rows[:, 1:] = rgba[:, :, :3].reshape(height, 3 * width)
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
-    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header)
-            + _png_chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)) + _png_chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", zlib.compress(rows.tobytes(), 1))
+        + _png_chunk(b"IEND", b"")
+    )
 
 
 def probability_scale(ax, log_scale: bool, floor: float) -> None:
@@ -126,7 +136,9 @@ class LiveFigure:
         return self.png()
 
 
-def show_with_temperature_controls(explorer, T: float, scales=("linear", "log"), scale_label="y axis") -> None:
+def show_with_temperature_controls(
+    explorer, T: float, scales=("linear", "log"), scale_label="y axis"
+) -> None:
     """Display ``explorer`` under a log-scale T slider (0.01 to 100) and a linear/log axis toggle.
 
     The slider calls ``explorer.update(T)``; the toggle calls ``explorer.set_log_scale``.
@@ -135,8 +147,18 @@ def show_with_temperature_controls(explorer, T: float, scales=("linear", "log"),
     import IPython.display
     import ipywidgets as w
 
-    slider = w.FloatLogSlider(value=T, base=10, min=-2, max=2, step=0.01, description="T", readout_format=".3g")
+    slider = w.FloatLogSlider(
+        value=T,
+        base=10,
+        min=-2,
+        max=2,
+        step=0.01,
+        description="T",
+        readout_format=".3g",
+    )
     toggle = w.ToggleButtons(options=list(scales), description=scale_label)
     slider.observe(lambda change: explorer.update(change["new"]), names="value")
-    toggle.observe(lambda change: explorer.set_log_scale(change["new"] == "log"), names="value")
+    toggle.observe(
+        lambda change: explorer.set_log_scale(change["new"] == "log"), names="value"
+    )
     IPython.display.display(w.VBox([w.HBox([slider, toggle]), explorer.image_widget()]))

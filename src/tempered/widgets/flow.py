@@ -5,6 +5,7 @@ for the chosen ``tau``, so the points move continuously as the slider moves
 (``set_offsets`` on a scatter). In the built book the static twin carries the
 samples pre-computed at a grid of ``tau`` values and shows the nearest one.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -23,20 +24,33 @@ STATIC_TAUS = np.round(np.linspace(0.0, 1.2, 13), 3)
 class FlowSamplesExplorer(LiveFigure):
     """Scatter plots of f(tau * eps), one panel per flow, moved in place by :meth:`update`."""
 
-    def __init__(self, flows: dict, n: int = 1000, tau: float = 1.0, seed: int = 0,
-                 xlim=(-2.0, 3.0), ylim=(-1.5, 2.0)):
+    def __init__(
+        self,
+        flows: dict,
+        n: int = 1000,
+        tau: float = 1.0,
+        seed: int = 0,
+        xlim=(-2.0, 3.0),
+        ylim=(-1.5, 2.0),
+    ):
         if not flows:
             raise ValueError("FlowSamplesExplorer: give at least one flow")
         n = check_count(n, "FlowSamplesExplorer", "n", maximum=2000)
         self.flows = dict(flows)
         self.eps = torch.randn(n, 2, generator=torch.Generator().manual_seed(seed))
         self.xlim, self.ylim = xlim, ylim
-        fig, axes = new_figure(figsize=(3.3 * len(self.flows), 3.4), ncols=len(self.flows), squeeze=False)
-        super().__init__(fig, alt="Scatter plots of flow samples at the chosen latent temperature")
+        fig, axes = new_figure(
+            figsize=(3.3 * len(self.flows), 3.4), ncols=len(self.flows), squeeze=False
+        )
+        super().__init__(
+            fig, alt="Scatter plots of flow samples at the chosen latent temperature"
+        )
         self.axes = list(axes[0])
         self.scatters = []
         for i, (ax, name) in enumerate(zip(self.axes, self.flows)):
-            self.scatters.append(ax.scatter(np.zeros(n), np.zeros(n), s=3, alpha=0.5, color=PALETTE[i]))
+            self.scatters.append(
+                ax.scatter(np.zeros(n), np.zeros(n), s=3, alpha=0.5, color=PALETTE[i])
+            )
             ax.set_xlim(*xlim)
             ax.set_ylim(*ylim)
             ax.set_xlabel("$x_1$")
@@ -58,14 +72,24 @@ class FlowSamplesExplorer(LiveFigure):
         self.tau = float(tau)
         for scatter, x in zip(self.scatters, self.samples(tau)):
             scatter.set_offsets(x)
-        self.suptitle.set_text(f"latent std × τ, τ = {tau:.2f}  (samples p_z^(1/T) with T = τ² = {tau ** 2:.2f})")
+        self.suptitle.set_text(
+            f"latent std × τ, τ = {tau:.2f}  (samples p_z^(1/T) with T = τ² = {tau**2:.2f})"
+        )
         self.refresh()
 
     def static_spec(self) -> dict:
         """Samples at each tau of :data:`STATIC_TAUS`, rounded to 3 decimals, for the static twin."""
-        frames = [[np.round(x, 3).tolist() for x in self.samples(t)] for t in STATIC_TAUS]
-        return {"taus": STATIC_TAUS.tolist(), "names": list(self.flows), "frames": frames,
-                "xlim": list(self.xlim), "ylim": list(self.ylim), "tau": self.tau}
+        frames = [
+            [np.round(x, 3).tolist() for x in self.samples(t)] for t in STATIC_TAUS
+        ]
+        return {
+            "taus": STATIC_TAUS.tolist(),
+            "names": list(self.flows),
+            "frames": frames,
+            "xlim": list(self.xlim),
+            "ylim": list(self.ylim),
+            "tau": self.tau,
+        }
 
 
 def flow_samples_explorer(flows: dict, n: int = 1000, tau: float = 1.0, seed: int = 0):
@@ -81,7 +105,9 @@ def flow_samples_explorer(flows: dict, n: int = 1000, tau: float = 1.0, seed: in
     import IPython.display
     import ipywidgets as w
 
-    slider = w.FloatSlider(value=tau, min=0.0, max=1.2, step=0.01, description="τ", readout_format=".2f")
+    slider = w.FloatSlider(
+        value=tau, min=0.0, max=1.2, step=0.01, description="τ", readout_format=".2f"
+    )
     slider.observe(lambda change: explorer.update(change["new"]), names="value")
     IPython.display.display(w.VBox([slider, explorer.image_widget()]))
     return explorer

@@ -14,6 +14,7 @@ static twin of kind "bars", with the top-k logits of a fixed prompt computed at
 build time; the browser re-tempers those k logits, i.e. it shows the
 distribution *renormalised over the top k tokens*.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -26,7 +27,10 @@ from ._live import LiveFigure, new_figure
 from .static import in_static_book, json_logits, show_static
 
 MODEL_NAMES = ("grammar", "austen", "smollm2")
-STARTS_WITH_EOS = ("grammar", "austen")  # the bundled models see EOS before a text's first token
+STARTS_WITH_EOS = (
+    "grammar",
+    "austen",
+)  # the bundled models see EOS before a text's first token
 
 
 class NextTokenExplorer(LiveFigure):
@@ -36,12 +40,22 @@ class NextTokenExplorer(LiveFigure):
     loaded with :func:`tempered.lm.load_model` on first use.
     """
 
-    def __init__(self, prompt: str, model: str = "grammar", T: float = 1.0, k: int = 12, models=None):
+    def __init__(
+        self,
+        prompt: str,
+        model: str = "grammar",
+        T: float = 1.0,
+        k: int = 12,
+        models=None,
+    ):
         k = check_count(k, "NextTokenExplorer", "k")
         self.k = k
         self.models = dict(models or {})
         fig, ax = new_figure(figsize=(7.4, 3.7))
-        super().__init__(fig, alt="Bar chart of a language model's most likely next tokens at temperature T")
+        super().__init__(
+            fig,
+            alt="Bar chart of a language model's most likely next tokens at temperature T",
+        )
         self.ax = ax
         x = np.arange(k)
         self.bars = ax.bar(x, np.zeros(k), color=OKABE_ITO["blue"])
@@ -58,7 +72,9 @@ class NextTokenExplorer(LiveFigure):
     def _get(self, name):
         if name not in self.models:
             if name not in MODEL_NAMES:
-                raise ValueError(f"model must be one of {MODEL_NAMES} or given in models=, got {name!r}")
+                raise ValueError(
+                    f"model must be one of {MODEL_NAMES} or given in models=, got {name!r}"
+                )
             from ..lm import load_model
 
             self.models[name] = load_model(name)
@@ -66,7 +82,9 @@ class NextTokenExplorer(LiveFigure):
 
     def _set_logits(self, prompt: str, name: str) -> None:
         model, tokenizer = self._get(name)
-        self.logits = next_token_logits(model, tokenizer, prompt, add_eos_start=name in STARTS_WITH_EOS)
+        self.logits = next_token_logits(
+            model, tokenizer, prompt, add_eos_start=name in STARTS_WITH_EOS
+        )
         order = np.argsort(-self.logits, kind="stable")[: self.k]
         self.top_ids = order
         self.labels = [token_label(tokenizer, i) for i in order]
@@ -91,12 +109,17 @@ class NextTokenExplorer(LiveFigure):
         for bar, height in zip(self.bars, self.top_probs):
             bar.set_height(height)
         self.entropy = float(entropy(p))
-        self.ax.set_title(f"{self.model_name}, T = {self.T:.3g}: entropy {self.entropy:.3f} nats, "
-                          f"top {self.k} hold {self.top_probs.sum():.3f}", fontsize=11)
+        self.ax.set_title(
+            f"{self.model_name}, T = {self.T:.3g}: entropy {self.entropy:.3f} nats, "
+            f"top {self.k} hold {self.top_probs.sum():.3f}",
+            fontsize=11,
+        )
         self.refresh()
 
 
-def next_token_explorer(prompt: str, model: str = "grammar", T: float = 1.0, k: int = 12, models=None):
+def next_token_explorer(
+    prompt: str, model: str = "grammar", T: float = 1.0, k: int = 12, models=None
+):
     """Show a :class:`NextTokenExplorer` with a prompt box, a model dropdown and a log-scale T slider.
 
     In the built book it shows the static twin (kind "bars" with the top-k logits
@@ -105,21 +128,45 @@ def next_token_explorer(prompt: str, model: str = "grammar", T: float = 1.0, k: 
     """
     explorer = NextTokenExplorer(prompt, model, T, k, models)
     if in_static_book():
-        spec = {"logits": json_logits(explorer.logits[explorer.top_ids]), "labels": explorer.labels, "T": T,
-                "xlabel": f"next token after {prompt!r} ({explorer.model_name} model, top {k})"}
-        show_static("bars", spec, f"Bar chart of the {k} most likely next tokens of the {explorer.model_name} "
-                                  f"model after the prompt {prompt!r}, renormalised over those {k} tokens, at "
-                                  "the temperature set by the slider", explorer)
+        spec = {
+            "logits": json_logits(explorer.logits[explorer.top_ids]),
+            "labels": explorer.labels,
+            "T": T,
+            "xlabel": f"next token after {prompt!r} ({explorer.model_name} model, top {k})",
+        }
+        show_static(
+            "bars",
+            spec,
+            f"Bar chart of the {k} most likely next tokens of the {explorer.model_name} "
+            f"model after the prompt {prompt!r}, renormalised over those {k} tokens, at "
+            "the temperature set by the slider",
+            explorer,
+        )
         return explorer
     import IPython.display
     import ipywidgets as w
 
-    text = w.Text(value=prompt, description="prompt", continuous_update=False, layout=w.Layout(width="60%"))
+    text = w.Text(
+        value=prompt,
+        description="prompt",
+        continuous_update=False,
+        layout=w.Layout(width="60%"),
+    )
     names = list(dict.fromkeys([*MODEL_NAMES, *explorer.models]))
     dropdown = w.Dropdown(options=names, value=explorer.model_name, description="model")
-    slider = w.FloatLogSlider(value=T, base=10, min=-2, max=2, step=0.01, description="T", readout_format=".3g")
+    slider = w.FloatLogSlider(
+        value=T,
+        base=10,
+        min=-2,
+        max=2,
+        step=0.01,
+        description="T",
+        readout_format=".3g",
+    )
     text.observe(lambda change: explorer.update(prompt=change["new"]), names="value")
     dropdown.observe(lambda change: explorer.update(model=change["new"]), names="value")
     slider.observe(lambda change: explorer.update(T=change["new"]), names="value")
-    IPython.display.display(w.VBox([w.HBox([text, dropdown]), slider, explorer.image_widget()]))
+    IPython.display.display(
+        w.VBox([w.HBox([text, dropdown]), slider, explorer.image_widget()])
+    )
     return explorer

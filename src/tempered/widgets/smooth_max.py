@@ -12,6 +12,7 @@ A log-scale slider moves ``T`` from 1e-2 to 1e2; when the curves outgrow the
 plot, the vertical axis grows in round steps (the only ticks that redraw
 everything), and shrinks back when ``T`` comes down.
 """
+
 from __future__ import annotations
 
 import math
@@ -21,7 +22,6 @@ import numpy as np
 from ..softmax import logsumexp
 from ..style import OKABE_ITO
 from ._live import LiveFigure, new_figure
-
 
 T_MAX = 100.0  # the slider's largest temperature
 
@@ -53,19 +53,33 @@ def smooth_max(U, T: float, axis: int = -1):
 class SmoothMaxExplorer(LiveFigure):
     """Curves of max(u), T * LSE(u / T) and max(u) + T log n against the free logit x."""
 
-    def __init__(self, others=(1.0, 0.0), x_range=(-3.0, 4.0), T=1.0, n_points=301, ylim=None):
+    def __init__(
+        self, others=(1.0, 0.0), x_range=(-3.0, 4.0), T=1.0, n_points=301, ylim=None
+    ):
         self.others = np.atleast_1d(np.asarray(others, dtype=float))
-        if self.others.ndim != 1 or self.others.size == 0 or not np.isfinite(self.others).all():
-            raise ValueError(f"SmoothMaxExplorer: others must be a non-empty list of finite logits, got {others!r}")
+        if (
+            self.others.ndim != 1
+            or self.others.size == 0
+            or not np.isfinite(self.others).all()
+        ):
+            raise ValueError(
+                f"SmoothMaxExplorer: others must be a non-empty list of finite logits, got {others!r}"
+            )
         x_lo, x_hi = (float(v) for v in x_range)
         if not x_lo < x_hi:
-            raise ValueError(f"SmoothMaxExplorer: x_range must be increasing, got {x_range!r}")
+            raise ValueError(
+                f"SmoothMaxExplorer: x_range must be increasing, got {x_range!r}"
+            )
         self.n = self.others.size + 1
         self.x = np.linspace(x_lo, x_hi, int(n_points))
         # One row of logits per grid point: (x, others...).
-        self.U = np.column_stack([self.x, np.broadcast_to(self.others, (self.x.size, self.others.size))])
+        self.U = np.column_stack(
+            [self.x, np.broadcast_to(self.others, (self.x.size, self.others.size))]
+        )
         self.hard_max = self.U.max(axis=1)
-        self.tie = float(self.others.max())  # where x ties the largest other logit: the kink
+        self.tie = float(
+            self.others.max()
+        )  # where x ties the largest other logit: the kink
         self.u_tie = np.concatenate([[self.tie], self.others])
         self.log_n = math.log(self.n)
 
@@ -78,12 +92,25 @@ class SmoothMaxExplorer(LiveFigure):
         )
         self.ax = ax
         ax.plot(self.x, self.hard_max, color=OKABE_ITO["black"], lw=1.5, label="max(u)")
-        (self.smooth_line,) = ax.plot(self.x, self.hard_max, color=OKABE_ITO["blue"], lw=2.4,
-                                      label="T·LSE(u/T)")
-        (self.bound_line,) = ax.plot(self.x, self.hard_max, color=OKABE_ITO["orange"], lw=1.6, ls="--",
-                                     label="max(u) + T log n")
-        (self.gap_line,) = ax.plot([self.tie, self.tie], [self.tie, self.tie], color=OKABE_ITO["vermillion"],
-                                   lw=2.4, solid_capstyle="butt", label="largest gap (at the tie)")
+        (self.smooth_line,) = ax.plot(
+            self.x, self.hard_max, color=OKABE_ITO["blue"], lw=2.4, label="T·LSE(u/T)"
+        )
+        (self.bound_line,) = ax.plot(
+            self.x,
+            self.hard_max,
+            color=OKABE_ITO["orange"],
+            lw=1.6,
+            ls="--",
+            label="max(u) + T log n",
+        )
+        (self.gap_line,) = ax.plot(
+            [self.tie, self.tie],
+            [self.tie, self.tie],
+            color=OKABE_ITO["vermillion"],
+            lw=2.4,
+            solid_capstyle="butt",
+            label="largest gap (at the tie)",
+        )
         # The vertical axis starts at a fixed floor and, unless ``ylim`` is given, grows in
         # round steps when the bound max(u) + T log n leaves the top. Such a tick repaints the
         # background once; the layout is fixed up front, with room for the widest tick labels
@@ -91,7 +118,10 @@ class SmoothMaxExplorer(LiveFigure):
         self.auto_ylim = ylim is None
         if ylim is None:
             floor = self.hard_max.min() - 1.0
-            ylim = (floor, floor + _round_up(self.hard_max.max() + 2.0 * self.log_n - floor))
+            ylim = (
+                floor,
+                floor + _round_up(self.hard_max.max() + 2.0 * self.log_n - floor),
+            )
         self.base_ylim = tuple(float(v) for v in ylim)
         ax.set_xlim(x_lo, x_hi)
         ax.set_ylim(*self.base_ylim)
@@ -102,12 +132,16 @@ class SmoothMaxExplorer(LiveFigure):
         self.set_animated([self.smooth_line, self.bound_line, self.gap_line, ax.title])
         if self.auto_ylim:
             floor = self.base_ylim[0]
-            self.reserved_top = floor + _round_up(1.05 * (self.hard_max.max() + T_MAX * self.log_n - floor))
+            self.reserved_top = floor + _round_up(
+                1.05 * (self.hard_max.max() + T_MAX * self.log_n - floor)
+            )
             ax.set_ylim(floor, self.reserved_top)
             fig.canvas.draw()  # constrained layout with the widest tick labels ...
             fig.set_layout_engine("none")  # ... kept from now on
             ax.set_ylim(*self.base_ylim)
-        self.label = None  # an ipywidgets.Label for the numbers, set by smooth_max_explorer
+        self.label = (
+            None  # an ipywidgets.Label for the numbers, set by smooth_max_explorer
+        )
         self.T = float(T)
         self.update(T)
 
@@ -130,7 +164,9 @@ class SmoothMaxExplorer(LiveFigure):
         """Redraw the smooth maximum at temperature ``T``; the slider calls this on every tick."""
         T = float(T)
         if not (math.isfinite(T) and T > 0):
-            raise ValueError(f"SmoothMaxExplorer.update: T must be a finite number > 0, got {T!r}")
+            raise ValueError(
+                f"SmoothMaxExplorer.update: T must be a finite number > 0, got {T!r}"
+            )
         self.T = T
         smooth, bound = self.curves(T)
         if self.auto_ylim:
@@ -159,18 +195,35 @@ def smooth_max_explorer(others=(1.0, 0.0), x_range=(-3.0, 4.0), T=1.0):
 
     explorer = SmoothMaxExplorer(others=others, x_range=x_range, T=T)
     if in_static_book():
-        spec = {"others": [float(v) for v in explorer.others],
-                "xmin": float(explorer.x[0]), "xmax": float(explorer.x[-1]),
-                "ymin": explorer.base_ylim[0], "ymax": explorer.base_ylim[1],
-                "T": float(T), "x": explorer.tie}
-        show_static("smooth-max", spec, "The smooth maximum T LSE(u/T) against the free logit x at the "
-                    "temperature set by the slider, with max(u) and the bound max(u) + T log n", explorer)
+        spec = {
+            "others": [float(v) for v in explorer.others],
+            "xmin": float(explorer.x[0]),
+            "xmax": float(explorer.x[-1]),
+            "ymin": explorer.base_ylim[0],
+            "ymax": explorer.base_ylim[1],
+            "T": float(T),
+            "x": explorer.tie,
+        }
+        show_static(
+            "smooth-max",
+            spec,
+            "The smooth maximum T LSE(u/T) against the free logit x at the "
+            "temperature set by the slider, with max(u) and the bound max(u) + T log n",
+            explorer,
+        )
         return explorer
     import ipywidgets as w
     from IPython.display import display
 
-    slider = w.FloatLogSlider(value=T, base=10, min=-2, max=2, step=0.01, description="T",
-                              readout_format=".3g")
+    slider = w.FloatLogSlider(
+        value=T,
+        base=10,
+        min=-2,
+        max=2,
+        step=0.01,
+        description="T",
+        readout_format=".3g",
+    )
     explorer.label = w.Label(value=explorer.summary)
     explorer.slider = slider
     slider.observe(lambda change: explorer.update(change["new"]), names="value")

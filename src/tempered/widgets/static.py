@@ -7,6 +7,7 @@ shows a :class:`StaticWidget`: a ``<div>`` carrying the data as JSON, which the
 book's own script ``_static/tempered-widgets.js`` draws as an SVG figure with
 working controls. Tempering is exact arithmetic, so the browser can redo it.
 """
+
 from __future__ import annotations
 
 import html
@@ -47,8 +48,10 @@ class StaticWidget:
 
     def _repr_html_(self) -> str:
         payload = html.escape(json.dumps(self.spec, allow_nan=False), quote=True)
-        return (f'<div class="tempered-widget" data-kind="{self.kind}" data-spec="{payload}">'
-                f'<noscript>{html.escape(self.spec["alt"])} (needs JavaScript)</noscript></div>')
+        return (
+            f'<div class="tempered-widget" data-kind="{self.kind}" data-spec="{payload}">'
+            f"<noscript>{html.escape(self.spec['alt'])} (needs JavaScript)</noscript></div>"
+        )
 
     def _repr_png_(self) -> bytes:
         return self.png

@@ -3,14 +3,19 @@
 Log-scale slider from 1e-2 to 1e2, the entropy in the title, and a toggle
 between a linear and a logarithmic probability axis.
 """
+
 from __future__ import annotations
 
 import numpy as np
 
 from ..softmax import entropy, tempered_softmax
 from ..style import OKABE_ITO
-
-from ._live import LiveFigure, new_figure, probability_scale, show_with_temperature_controls
+from ._live import (
+    LiveFigure,
+    new_figure,
+    probability_scale,
+    show_with_temperature_controls,
+)
 from .static import in_static_book, json_logits, show_static
 
 
@@ -22,12 +27,19 @@ class TemperatureExplorer(LiveFigure):
         n = self.logits.size
         self.labels = list(labels) if labels is not None else [str(i) for i in range(n)]
         fig, ax = new_figure(figsize=(7, 3.6))
-        super().__init__(fig, alt="Bar chart of token probabilities at the chosen temperature")
+        super().__init__(
+            fig, alt="Bar chart of token probabilities at the chosen temperature"
+        )
         self.ax = ax
         self.max_entropy = float(np.log(np.isfinite(self.logits).sum()))
         x = np.arange(n)
         self.bars = ax.bar(x, np.zeros(n), color=OKABE_ITO["blue"])
-        ax.set_xticks(x, self.labels, rotation=45 if n > 8 else 0, ha="right" if n > 8 else "center")
+        ax.set_xticks(
+            x,
+            self.labels,
+            rotation=45 if n > 8 else 0,
+            ha="right" if n > 8 else "center",
+        )
         ax.set_xlabel("token")
         ax.set_ylabel("probability")
         self.set_animated([*self.bars, ax.title])
@@ -41,7 +53,9 @@ class TemperatureExplorer(LiveFigure):
         p = tempered_softmax(self.logits, T)
         for bar, height in zip(self.bars, p):
             bar.set_height(height)
-        self.ax.set_title(f"T = {T:.3g}:  entropy H = {entropy(p):.3f} nats (max {self.max_entropy:.3f})")
+        self.ax.set_title(
+            f"T = {T:.3g}:  entropy H = {entropy(p):.3f} nats (max {self.max_entropy:.3f})"
+        )
         self.refresh()
 
     def set_log_scale(self, log_scale: bool) -> None:
@@ -57,8 +71,12 @@ def temperature_explorer(logits, labels=None, T=1.0):
     """
     explorer = TemperatureExplorer(logits, labels, T)
     if in_static_book():
-        show_static("bars", {"logits": json_logits(logits), "labels": explorer.labels, "T": T},
-                    "Bar chart of the token probabilities at the temperature set by the slider", explorer)
+        show_static(
+            "bars",
+            {"logits": json_logits(logits), "labels": explorer.labels, "T": T},
+            "Bar chart of the token probabilities at the temperature set by the slider",
+            explorer,
+        )
         return explorer
     show_with_temperature_controls(explorer, T)
     return explorer

@@ -7,6 +7,7 @@ figure: on the left the curve ``d -> sigmoid(d / T)`` with a marker at the
 current ``d`` (and the ``T = 1`` curve for reference), on the right the two
 probabilities as bars.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -20,7 +21,9 @@ def sigmoid(x):
     """The logistic function 1 / (1 + exp(-x)), without overflow for large |x|."""
     x = np.asarray(x, dtype=float)
     with np.errstate(under="ignore"):
-        e = np.exp(-np.abs(x))  # in [0, 1]: never overflows, and underflow to 0 is harmless
+        e = np.exp(
+            -np.abs(x)
+        )  # in [0, 1]: never overflows, and underflow to 0 is harmless
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
@@ -42,8 +45,15 @@ class TwoLogitExplorer(LiveFigure):
         self.d_grid = np.linspace(-d_max, d_max, n_points)
 
         # Static parts: the reference curve at T = 1 and the p = 1/2 line.
-        ax_curve.plot(self.d_grid, sigmoid(self.d_grid), color=OKABE_ITO["black"], ls="--", lw=1,
-                      alpha=0.6, label="T = 1")
+        ax_curve.plot(
+            self.d_grid,
+            sigmoid(self.d_grid),
+            color=OKABE_ITO["black"],
+            ls="--",
+            lw=1,
+            alpha=0.6,
+            label="T = 1",
+        )
         ax_curve.axhline(0.5, color=OKABE_ITO["black"], lw=0.8, alpha=0.4)
         ax_curve.set_xlim(-d_max, d_max)
         ax_curve.set_ylim(-0.02, 1.02)
@@ -51,17 +61,31 @@ class TwoLogitExplorer(LiveFigure):
         ax_curve.set_ylabel("$p_1 = s(d / T)$")
 
         # Moving parts.
-        (self.curve,) = ax_curve.plot(self.d_grid, sigmoid(self.d_grid), color=OKABE_ITO["blue"], lw=2.2,
-                                      label="current T")
-        (self.marker,) = ax_curve.plot([0.0], [0.5], "o", ms=9, color=OKABE_ITO["vermillion"],
-                                       label="current d")
+        (self.curve,) = ax_curve.plot(
+            self.d_grid,
+            sigmoid(self.d_grid),
+            color=OKABE_ITO["blue"],
+            lw=2.2,
+            label="current T",
+        )
+        (self.marker,) = ax_curve.plot(
+            [0.0], [0.5], "o", ms=9, color=OKABE_ITO["vermillion"], label="current d"
+        )
         ax_curve.legend(loc="upper left", fontsize=9)
 
-        self.bars = ax_bars.bar([0, 1], [0.5, 0.5], color=[OKABE_ITO["blue"], OKABE_ITO["orange"]], width=0.6)
+        self.bars = ax_bars.bar(
+            [0, 1],
+            [0.5, 0.5],
+            color=[OKABE_ITO["blue"], OKABE_ITO["orange"]],
+            width=0.6,
+        )
         ax_bars.set_xticks([0, 1], ["class 1", "class 2"])
         ax_bars.set_ylim(0, 1.12)
         ax_bars.set_ylabel("probability")
-        self.bar_labels = [ax_bars.text(x, 0.5, "", ha="center", va="bottom", fontsize=10) for x in (0, 1)]
+        self.bar_labels = [
+            ax_bars.text(x, 0.5, "", ha="center", va="bottom", fontsize=10)
+            for x in (0, 1)
+        ]
 
         # No changing title: the sliders show T and d, and every extra glyph costs time per tick.
         self.set_animated([self.curve, self.marker, *self.bars, *self.bar_labels])
@@ -102,19 +126,43 @@ def two_logit_explorer(d=1.0, T=1.0, d_max=8.0):
 
     explorer = TwoLogitExplorer(d=d, T=T, d_max=d_max)
     if in_static_book():
-        spec = {"xmin": -float(d_max), "xmax": float(d_max), "ymin": 0.0, "ymax": 1.0,
-                "T": float(T), "d": float(d)}
-        show_static("two-logit", spec, "The curve p1 = sigmoid(d / T) against the logit difference d at the "
-                    "temperature set by the slider, the T = 1 curve dashed, and a marker at the chosen d",
-                    explorer)
+        spec = {
+            "xmin": -float(d_max),
+            "xmax": float(d_max),
+            "ymin": 0.0,
+            "ymax": 1.0,
+            "T": float(T),
+            "d": float(d),
+        }
+        show_static(
+            "two-logit",
+            spec,
+            "The curve p1 = sigmoid(d / T) against the logit difference d at the "
+            "temperature set by the slider, the T = 1 curve dashed, and a marker at the chosen d",
+            explorer,
+        )
         return explorer
     import ipywidgets as w
     from IPython.display import display
 
-    d_slider = w.FloatSlider(value=d, min=-d_max, max=d_max, step=0.05, description="d = u₁ − u₂",
-                             readout_format=".2f", style={"description_width": "initial"})
-    T_slider = w.FloatLogSlider(value=T, base=10, min=-2, max=2, step=0.01, description="T",
-                                readout_format=".3g")
+    d_slider = w.FloatSlider(
+        value=d,
+        min=-d_max,
+        max=d_max,
+        step=0.05,
+        description="d = u₁ − u₂",
+        readout_format=".2f",
+        style={"description_width": "initial"},
+    )
+    T_slider = w.FloatLogSlider(
+        value=T,
+        base=10,
+        min=-2,
+        max=2,
+        step=0.01,
+        description="T",
+        readout_format=".3g",
+    )
     d_slider.observe(lambda change: explorer.update(d=change["new"]), names="value")
     T_slider.observe(lambda change: explorer.update(T=change["new"]), names="value")
     display(w.VBox([w.HBox([d_slider, T_slider]), explorer.image_widget()]))

@@ -32,10 +32,14 @@ def as_words(words, func: str, name: str = "prefix") -> list[str]:
     try:
         out = list(words)
     except TypeError:
-        raise TypeError(f"{func}: {name} must be a list of words or a string, got {type(words).__name__}") from None
+        raise TypeError(
+            f"{func}: {name} must be a list of words or a string, got {type(words).__name__}"
+        ) from None
     bad = [w for w in out if not isinstance(w, str)]
     if bad:
-        raise TypeError(f"{func}: {name} must contain words (str), found {bad[0]!r} of type {type(bad[0]).__name__}")
+        raise TypeError(
+            f"{func}: {name} must contain words (str), found {bad[0]!r} of type {type(bad[0]).__name__}"
+        )
     return out
 
 
@@ -61,21 +65,27 @@ class Grammar:
             row = {}
             for (w, nxt), p in closure(nt).items():
                 if w in row and row[w][1] != nxt:
-                    raise GrammarError(f"not deterministic: from {nt!r} the word {w!r} leads to "
-                                       f"{row[w][1]!r} and to {nxt!r}")
+                    raise GrammarError(
+                        f"not deterministic: from {nt!r} the word {w!r} leads to "
+                        f"{row[w][1]!r} and to {nxt!r}"
+                    )
                 row[w] = (row.get(w, (0.0, nxt))[0] + p, nxt)
                 if nxt is not None and nxt not in states:
                     states[nxt] = len(order)
                     order.append(nxt)
                     if len(order) > 20_000:
-                        raise GrammarError("more than 20,000 states: a rule nests continuations without bound")
+                        raise GrammarError(
+                            "more than 20,000 states: a rule nests continuations without bound"
+                        )
             table.append(row)
         self._vocab = tuple(lexicon_order())
         self._index = {w: i for i, w in enumerate(self._vocab)}
         emitted = {w for row in table for w in row}
         if emitted != set(self._vocab):
-            raise GrammarError(f"lexicon and rules disagree: never emitted {sorted(set(self._vocab) - emitted)}, "
-                               f"not in the lexicon {sorted(emitted - set(self._vocab))}")
+            raise GrammarError(
+                f"lexicon and rules disagree: never emitted {sorted(set(self._vocab) - emitted)}, "
+                f"not in the lexicon {sorted(emitted - set(self._vocab))}"
+            )
         n, v = len(order), len(self._vocab)
         self.nonterminals = tuple(order)
         self.n_states = n
@@ -87,25 +97,35 @@ class Grammar:
                 self.next_state[s, self._index[w]] = -1 if nxt is None else states[nxt]
         sums = self.emission.sum(axis=1)
         if np.abs(sums - 1).max() > 1e-12:
-            raise GrammarError(f"a state's probabilities sum to {sums[np.abs(sums - 1).argmax()]!r}, not 1")
+            raise GrammarError(
+                f"a state's probabilities sum to {sums[np.abs(sums - 1).argmax()]!r}, not 1"
+            )
         self.emission /= sums[:, None]
         self.emission.flags.writeable = False
         self.next_state.flags.writeable = False
         # Sampling tables: the possible words of each state with their cumulative probabilities.
         self._support = [np.flatnonzero(self.emission[s]) for s in range(n)]
-        self._cdf = [np.cumsum(self.emission[s, idx]) for s, idx in enumerate(self._support)]
+        self._cdf = [
+            np.cumsum(self.emission[s, idx]) for s, idx in enumerate(self._support)
+        ]
         self._eos = self._index[EOS]
         self._compute_expectations()
 
     # ---------------------------------------------------------------- exact expectations
     def _compute_expectations(self):
         n = self.n_states
-        Q = np.zeros((n, n))  # Q[s, s'] = P(next state s' | state s), leaving out the end of the sentence
+        Q = np.zeros(
+            (n, n)
+        )  # Q[s, s'] = P(next state s' | state s), leaving out the end of the sentence
         rows, cols = np.nonzero(self.next_state >= 0)
         np.add.at(Q, (rows, self.next_state[rows, cols]), self.emission[rows, cols])
         # Sentences end with probability 1 iff every state can reach the end (absorbing Markov chain):
         # then I - Q is invertible and its inverse holds the expected numbers of visits.
-        can_end = set(np.flatnonzero(((self.next_state < 0) & (self.emission > 0)).any(axis=1)).tolist())
+        can_end = set(
+            np.flatnonzero(
+                ((self.next_state < 0) & (self.emission > 0)).any(axis=1)
+            ).tolist()
+        )
         frontier = list(can_end)
         while frontier:
             target = frontier.pop()
@@ -114,10 +134,14 @@ class Grammar:
                     can_end.add(s)
                     frontier.append(s)
         if len(can_end) != n:
-            raise GrammarError(f"{n - len(can_end)} state(s) can never reach the end of the sentence")
+            raise GrammarError(
+                f"{n - len(can_end)} state(s) can never reach the end of the sentence"
+            )
         start = np.zeros(n)
         start[0] = 1.0
-        visits = np.linalg.solve((np.eye(n) - Q).T, start)  # expected visits to each state per sentence
+        visits = np.linalg.solve(
+            (np.eye(n) - Q).T, start
+        )  # expected visits to each state per sentence
         with np.errstate(divide="ignore", invalid="ignore"):
             logs = np.where(self.emission > 0, np.log(self.emission), 0.0)
         self._state_entropy = -(self.emission * logs).sum(axis=1)
@@ -171,7 +195,11 @@ class Grammar:
     def _unknown_message(self, func, word, position):
         close = difflib.get_close_matches(str(word), self._vocab, n=3)
         where = "" if position is None else f" (position {position})"
-        hint = f"; did you mean {', '.join(map(repr, close))}?" if close else "; see vocabulary()"
+        hint = (
+            f"; did you mean {', '.join(map(repr, close))}?"
+            if close
+            else "; see vocabulary()"
+        )
         return f"{func}: {word!r}{where} is not a word of the grammar{hint}"
 
     # ---------------------------------------------------------------- the forward pass
@@ -196,15 +224,25 @@ class Grammar:
         s, bad = self._walk(words)
         if bad is not None:
             if s < 0:
-                raise ValueError(f"state_after: the sentence ended with {EOS!r} before position {bad}; "
-                                 "nothing can follow the end token")
-            allowed = [self._vocab[i] for i in np.argsort(-self.emission[s])[:6] if self.emission[s, i] > 0]
-            raise ValueError(f"state_after: {' '.join(words[:bad + 1])!r} is not a valid prefix: "
-                             f"{words[bad]!r} (position {bad}) cannot follow {' '.join(words[:bad]) or 'the start'!r}"
-                             f"; likely next words are {', '.join(map(repr, allowed))}")
+                raise ValueError(
+                    f"state_after: the sentence ended with {EOS!r} before position {bad}; "
+                    "nothing can follow the end token"
+                )
+            allowed = [
+                self._vocab[i]
+                for i in np.argsort(-self.emission[s])[:6]
+                if self.emission[s, i] > 0
+            ]
+            raise ValueError(
+                f"state_after: {' '.join(words[: bad + 1])!r} is not a valid prefix: "
+                f"{words[bad]!r} (position {bad}) cannot follow {' '.join(words[:bad]) or 'the start'!r}"
+                f"; likely next words are {', '.join(map(repr, allowed))}"
+            )
         if s < 0:
-            raise ValueError(f"state_after: the prefix ends with {EOS!r}; the sentence is over and has no "
-                             "next-word distribution")
+            raise ValueError(
+                f"state_after: the prefix ends with {EOS!r}; the sentence is over and has no "
+                "next-word distribution"
+            )
         return s
 
     def next_word_distribution(self, prefix=()) -> np.ndarray:
@@ -219,12 +257,17 @@ class Grammar:
         try:
             return self.emission[self.state_after(words)]
         except ValueError as err:
-            raise ValueError(str(err).replace("state_after:", "next_word_distribution:", 1)) from None
+            raise ValueError(
+                str(err).replace("state_after:", "next_word_distribution:", 1)
+            ) from None
 
     def next_word_distributions(self, prefixes) -> np.ndarray:
         """:meth:`next_word_distribution` for each prefix, stacked into shape (n, V)."""
-        return np.stack([self.next_word_distribution(p) for p in prefixes]) if len(prefixes) else \
-            np.zeros((0, len(self._vocab)))
+        return (
+            np.stack([self.next_word_distribution(p) for p in prefixes])
+            if len(prefixes)
+            else np.zeros((0, len(self._vocab)))
+        )
 
     def _sentence_words(self, words, func):
         words = as_words(words, func, "words")
@@ -281,7 +324,12 @@ class Grammar:
             s, words = 0, []
             while True:
                 idx, cdf = self._support[s], self._cdf[s]
-                i = idx[min(int(np.searchsorted(cdf, rng.random() * cdf[-1], side="right")), len(idx) - 1)]
+                i = idx[
+                    min(
+                        int(np.searchsorted(cdf, rng.random() * cdf[-1], side="right")),
+                        len(idx) - 1,
+                    )
+                ]
                 if i == self._eos:
                     break
                 words.append(self._vocab[i])
@@ -297,7 +345,7 @@ class Grammar:
         """
         rng = as_generator(rng)
         sentences = self.sample_sentences(n, rng)
-        return [s[:int(rng.integers(0, len(s) + 1))] for s in sentences]
+        return [s[: int(rng.integers(0, len(s) + 1))] for s in sentences]
 
 
 GRAMMAR = Grammar()

@@ -27,8 +27,10 @@ def _prefix_batch(prefixes, func: str):
     try:
         items = list(prefixes)
     except TypeError:
-        raise TypeError(f"{func}: prefixes must be a prefix (list of words or string) or a list of them, "
-                        f"got {type(prefixes).__name__}") from None
+        raise TypeError(
+            f"{func}: prefixes must be a prefix (list of words or string) or a list of them, "
+            f"got {type(prefixes).__name__}"
+        ) from None
     if all(isinstance(w, str) for w in items):
         return [items], True
     return items, False
@@ -37,7 +39,7 @@ def _prefix_batch(prefixes, func: str):
 class TemperatureComparison(NamedTuple):
     """Exact comparison of the true next-word distribution p with the model tempered at T."""
 
-    kl: np.ndarray               #: KL(p || q_T) in nats
+    kl: np.ndarray  #: KL(p || q_T) in nats
     impossible_mass: np.ndarray  #: q_T's total probability on tokens with p = 0
 
 
@@ -54,13 +56,17 @@ def word_token_ids(tokenizer) -> np.ndarray:
     for w in GRAMMAR.vocabulary():
         if w == EOS:
             if tokenizer.eos_token != EOS:
-                raise ValueError(f"word_token_ids: the tokenizer's end token is {tokenizer.eos_token!r}, not {EOS!r}")
+                raise ValueError(
+                    f"word_token_ids: the tokenizer's end token is {tokenizer.eos_token!r}, not {EOS!r}"
+                )
             ids.append(tokenizer.eos_token_id)
             continue
         pieces = tokenizer(w, add_special_tokens=False)["input_ids"]
         if len(pieces) != 1:
-            raise ValueError(f"word_token_ids: {w!r} is {len(pieces)} tokens "
-                             f"{tokenizer.convert_ids_to_tokens(pieces)}, not one; use the grammar model's tokenizer")
+            raise ValueError(
+                f"word_token_ids: {w!r} is {len(pieces)} tokens "
+                f"{tokenizer.convert_ids_to_tokens(pieces)}, not one; use the grammar model's tokenizer"
+            )
         ids.append(pieces[0])
     ids = np.asarray(ids, dtype=np.int64)
     if len(set(ids.tolist())) != len(ids):
@@ -78,7 +84,9 @@ def words_to_token_ids(words, tokenizer, *, start: bool = True) -> list[int]:
     words = as_words(words, "words_to_token_ids", "words")
     ids = word_token_ids(tokenizer)
     out = [tokenizer.eos_token_id] if start else []
-    return out + [int(ids[i]) for i in GRAMMAR.word_indices(words, "words_to_token_ids")]
+    return out + [
+        int(ids[i]) for i in GRAMMAR.word_indices(words, "words_to_token_ids")
+    ]
 
 
 def token_ids_to_words(ids, tokenizer, *, strict: bool = True) -> list[str]:
@@ -91,14 +99,18 @@ def token_ids_to_words(ids, tokenizer, *, strict: bool = True) -> list[str]:
         w = table.get(int(t))
         if w is None:
             if strict:
-                raise ValueError(f"token_ids_to_words: token {t} ({tokenizer.convert_ids_to_tokens(int(t))!r}) "
-                                 "is not a word of the grammar")
+                raise ValueError(
+                    f"token_ids_to_words: token {t} ({tokenizer.convert_ids_to_tokens(int(t))!r}) "
+                    "is not a word of the grammar"
+                )
             w = f"<{tokenizer.convert_ids_to_tokens(int(t))}>"
         out.append(w)
     return out
 
 
-def model_next_token_logits(model, tokenizer, prefixes, *, batch_size: int = 256) -> np.ndarray:
+def model_next_token_logits(
+    model, tokenizer, prefixes, *, batch_size: int = 256
+) -> np.ndarray:
     """The model's next-token logits (float64, shape (n, model vocabulary)) after each prefix.
 
     Each prefix (list of words or string) is fed as ``[EOS] + words``, as in training.
@@ -112,29 +124,37 @@ def model_next_token_logits(model, tokenizer, prefixes, *, batch_size: int = 256
     out = []
     with torch.no_grad():
         for start in range(0, len(encoded), batch_size):
-            chunk = encoded[start:start + batch_size]
+            chunk = encoded[start : start + batch_size]
             width = max(map(len, chunk))
-            ids = torch.full((len(chunk), width), tokenizer.eos_token_id, dtype=torch.long)
+            ids = torch.full(
+                (len(chunk), width), tokenizer.eos_token_id, dtype=torch.long
+            )
             mask = torch.zeros((len(chunk), width), dtype=torch.long)
             for r, seq in enumerate(chunk):
-                ids[r, :len(seq)] = torch.as_tensor(seq)
-                mask[r, :len(seq)] = 1
+                ids[r, : len(seq)] = torch.as_tensor(seq)
+                mask[r, : len(seq)] = 1
             logits = model(input_ids=ids, attention_mask=mask).logits
             last = torch.as_tensor([len(seq) - 1 for seq in chunk])
             out.append(logits[torch.arange(len(chunk)), last].double().numpy())
     return np.concatenate(out) if out else np.zeros((0, model.config.vocab_size))
 
 
-def model_next_word_logits(model, tokenizer, prefixes, *, batch_size: int = 256) -> np.ndarray:
+def model_next_word_logits(
+    model, tokenizer, prefixes, *, batch_size: int = 256
+) -> np.ndarray:
     """The model's logits for the vocabulary's words (shape (n, V), aligned with :func:`vocabulary`).
 
     The tokenizer has other tokens too (bytes and pieces of words); a softmax over
     these logits is the model's distribution *given that it emits a word*.
     """
-    return model_next_token_logits(model, tokenizer, prefixes, batch_size=batch_size)[:, word_token_ids(tokenizer)]
+    return model_next_token_logits(model, tokenizer, prefixes, batch_size=batch_size)[
+        :, word_token_ids(tokenizer)
+    ]
 
 
-def kl_and_impossible_mass(prefixes, logits, T, *, token_ids=None) -> TemperatureComparison:
+def kl_and_impossible_mass(
+    prefixes, logits, T, *, token_ids=None
+) -> TemperatureComparison:
     """Exact KL(p || q_T) and impossible mass, p the true next-word distribution, q_T = softmax(logits / T).
 
     Parameters
@@ -158,21 +178,29 @@ def kl_and_impossible_mass(prefixes, logits, T, *, token_ids=None) -> Temperatur
     if u.ndim == 1:
         u = u[None]
     if u.ndim != 2 or u.shape[0] != p.shape[0]:
-        raise ValueError(f"kl_and_impossible_mass: logits must have shape (V,) or (n, V) for {p.shape[0]} "
-                         f"prefix(es), got {np.shape(logits)}")
+        raise ValueError(
+            f"kl_and_impossible_mass: logits must have shape (V,) or (n, V) for {p.shape[0]} "
+            f"prefix(es), got {np.shape(logits)}"
+        )
     if token_ids is not None:
         token_ids = np.asarray(token_ids)
         if token_ids.shape != (p.shape[1],):
-            raise ValueError(f"kl_and_impossible_mass: token_ids must have one id per word ({p.shape[1]})")
+            raise ValueError(
+                f"kl_and_impossible_mass: token_ids must have one id per word ({p.shape[1]})"
+            )
         full = np.zeros((p.shape[0], u.shape[1]))
         full[:, token_ids] = p
         p = full
     if u.shape[1] != p.shape[1]:
-        raise ValueError(f"kl_and_impossible_mass: logits have {u.shape[1]} columns but the vocabulary has "
-                         f"{p.shape[1]} words; pass token_ids for logits over the whole model vocabulary")
+        raise ValueError(
+            f"kl_and_impossible_mass: logits have {u.shape[1]} columns but the vocabulary has "
+            f"{p.shape[1]} words; pass token_ids for logits over the whole model vocabulary"
+        )
     temps = np.atleast_1d(np.asarray(T, dtype=np.float64))
     if temps.ndim != 1:
-        raise ValueError("kl_and_impossible_mass: T must be a number or a 1-D array of numbers")
+        raise ValueError(
+            "kl_and_impossible_mass: T must be a number or a 1-D array of numbers"
+        )
     possible = p > 0
     logp = np.log(np.where(possible, p, 1.0))
     kl = np.empty((p.shape[0], temps.size))
