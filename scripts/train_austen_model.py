@@ -1,12 +1,15 @@
-"""Train the course's "real English" model, ``load_model("austen")``, on Jane Austen's six novels.
+"""Train the "real English" model, ``load_model("austen")``, on Jane Austen's novels.
 
-    .venv/bin/python scripts/train_austen_model.py            # fetch, train, save: ~12 min on 2 idle cores
-    .venv/bin/python scripts/train_austen_model.py --deb r-cran-janeaustenr_1.0.0-1_all.deb
+    # fetch, train, save: ~12 min on 2 idle cores
+    .venv/bin/python scripts/train_austen_model.py
+    # or from a .deb downloaded by hand
+    .venv/bin/python scripts/train_austen_model.py --deb r-cran-janeaustenr_1.0.0-1.deb
 
 Data: Debian's ``r-cran-janeaustenr`` (janeaustenr by Julia Silge, MIT licence;
 the novels are in the public domain), fetched with ``apt-get download`` and
-read without R by ``lmprep.austen_corpus`` (next to this script). This script is the only step that
-touches the network; the course itself only reads the saved model.
+read without R by ``lmprep.austen_corpus`` (next to this script). This script
+is the only step that touches the network; the course itself only reads the
+saved model.
 
 Steps: paragraphs of each novel (headings dropped, punctuation kept) -> the
 last 2 % of each novel's paragraphs held out for validation -> byte-level BPE
@@ -76,7 +79,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--deb",
-        help="an r-cran-janeaustenr .deb or extracted folder (default: apt-get download)",
+        help="an r-cran-janeaustenr .deb or extracted folder (default: apt-get it)",
     )
     parser.add_argument("--steps", type=int, default=900)
     parser.add_argument("--vocab", type=int, default=4096)
@@ -99,7 +102,8 @@ def main():
         version = deb_version(debs[0]) if debs else "unknown (extracted folder)"
         novels = extract_novels(source)
     print(
-        f"{DEBIAN_PACKAGE} {version}: {len(novels)} novels, {sum(map(len, novels.values())):,} characters"
+        f"{DEBIAN_PACKAGE} {version}: {len(novels)} novels, "
+        f"{sum(map(len, novels.values())):,} characters"
     )
 
     train_texts, val_texts = [], []
@@ -109,8 +113,9 @@ def main():
         train_texts.append("\n".join(paragraphs[:cut]))
         val_texts.append("\n".join(paragraphs[cut:]))
         print(
-            f"  {title:22s} {len(paragraphs):5d} paragraphs, {len(train_texts[-1]):8,d} train + "
-            f"{len(val_texts[-1]):6,d} validation characters"
+            f"  {title:22s} {len(paragraphs):5d} paragraphs, "
+            f"{len(train_texts[-1]):8,d} train + {len(val_texts[-1]):6,d} validation "
+            "characters"
         )
 
     start = time.perf_counter()
@@ -119,8 +124,8 @@ def main():
     n_chars = sum(map(len, train_texts))
     print(
         f"tokenizer: {len(tokenizer)} tokens; {len(train_ids):,} training tokens "
-        f"({n_chars / len(train_ids):.2f} characters per token), {len(val_ids):,} validation tokens "
-        f"[{time.perf_counter() - start:.1f} s]"
+        f"({n_chars / len(train_ids):.2f} characters per token), {len(val_ids):,} "
+        f"validation tokens [{time.perf_counter() - start:.1f} s]"
     )
 
     block_size = 256
@@ -135,10 +140,12 @@ def main():
     )
     n_params = sum(p.numel() for p in model.parameters())
     print(
-        f"model: GPT-2, {n_params:,} parameters; uniform loss log(V) = {math.log(len(tokenizer)):.3f} nats/token"
+        f"model: GPT-2, {n_params:,} parameters; uniform loss log(V) = "
+        f"{math.log(len(tokenizer)):.3f} nats/token"
     )
     print(
-        f"validation loss before training: {validation_loss(model, val_ids, block_size):.3f} nats/token"
+        "validation loss before training: "
+        f"{validation_loss(model, val_ids, block_size):.3f} nats/token"
     )
 
     start = time.perf_counter()
@@ -156,8 +163,8 @@ def main():
     train_seconds = time.perf_counter() - start
     val_loss = validation_loss(model, val_ids, block_size)
     print(
-        f"trained {args.steps} steps in {train_seconds / 60:.1f} min; final training loss "
-        f"{np.mean(losses[-50:]):.3f}; validation loss {val_loss:.3f} nats/token "
+        f"trained {args.steps} steps in {train_seconds / 60:.1f} min; final training "
+        f"loss {np.mean(losses[-50:]):.3f}; validation loss {val_loss:.3f} nats/token "
         f"(perplexity {math.exp(val_loss):.1f})"
     )
 

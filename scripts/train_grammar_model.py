@@ -1,7 +1,9 @@
-"""Train the course's ground-truth model, ``load_model("grammar")``, on sentences of ``tempered.lm.grammar``.
+"""Train the ground-truth model, ``load_model("grammar")``, on the grammar's sentences.
 
-    .venv/bin/python scripts/train_grammar_model.py               # trains and saves the bundled model
-    .venv/bin/python scripts/train_grammar_model.py --threads 1   # faster when the machine is busy
+    .venv/bin/python scripts/train_grammar_model.py              # train and save
+    .venv/bin/python scripts/train_grammar_model.py --threads 1  # for a busy machine
+
+The sentences come from ``tempered.lm.grammar``.
 
 The bundled model was made with the defaults and ``--threads 1``: 2000 steps took
 34 min on a 2-core machine shared with other jobs (load about 9); on free cores
@@ -79,7 +81,8 @@ def token_stream(sentences, tokenizer):
 
 
 def heldout_cross_entropy(model, tokenizer, sentences, batch_size=256):
-    """Model cross-entropy in nats per token, each sentence predicted after EOS ("." and EOS count)."""
+    """Model cross-entropy in nats per token, each sentence predicted after EOS ("." and
+    EOS count)."""
     import torch
 
     total, count = 0.0, 0
@@ -140,8 +143,9 @@ def main():
     G = grammar.GRAMMAR
     rate = G.entropy_rate()
     print(
-        f"grammar: {len(G.vocabulary())} words ('.' and EOS included), {G.n_states} automaton states; "
-        f"{G.expected_tokens():.3f} tokens per sentence on average; exact entropy rate {rate:.4f} nats/token"
+        f"grammar: {len(G.vocabulary())} words ('.' and EOS included), {G.n_states} "
+        f"automaton states; {G.expected_tokens():.3f} tokens per sentence on average; "
+        f"exact entropy rate {rate:.4f} nats/token"
     )
 
     train_rng, heldout_rng = (
@@ -166,8 +170,8 @@ def main():
         )
     train_ids = token_stream(train, tokenizer)
     print(
-        f"tokenizer: {len(tokenizer)} tokens, every word one token; {len(train_ids):,} training tokens "
-        f"[{time.perf_counter() - start:.1f} s]"
+        f"tokenizer: {len(tokenizer)} tokens, every word one token; {len(train_ids):,} "
+        f"training tokens [{time.perf_counter() - start:.1f} s]"
     )
 
     block_size = 128
@@ -234,19 +238,22 @@ def main():
     grammatical = np.mean([G.is_grammatical(g) for g in generations])
 
     print(
-        f"\ntrained {args.steps} steps in {train_seconds / 60:.1f} min; training loss (last 50 steps, "
-        f"random blocks) {np.mean(losses[-50:]):.4f}"
+        f"\ntrained {args.steps} steps in {train_seconds / 60:.1f} min; training loss "
+        f"(last 50 steps, random blocks) {np.mean(losses[-50:]):.4f}"
     )
     print(f"held-out cross-entropy  {ce:.4f} nats/token ({len(heldout):,} sentences)")
     print(
-        f"exact entropy rate      {rate:.4f} nats/token  -> model is {ce - rate:+.4f} above it"
+        f"exact entropy rate      {rate:.4f} nats/token  -> model is {ce - rate:+.4f} "
+        "above it"
     )
     print(
-        f"true model on held-out  {true_ce:.4f} nats/token  -> per-token KL estimate {ce - true_ce:.4f}"
+        f"true model on held-out  {true_ce:.4f} nats/token  -> per-token KL estimate "
+        f"{ce - true_ce:.4f}"
     )
     print(
-        f"mean exact KL(p || q_1) over 500 sampled prefixes {kl.kl.mean():.4f} nats; impossible words get "
-        f"{kl.impossible_mass.mean():.2e} of the mass, non-word tokens {nonword:.2e}"
+        f"mean exact KL(p || q_1) over 500 sampled prefixes {kl.kl.mean():.4f} nats; "
+        f"impossible words get {kl.impossible_mass.mean():.2e} of the mass, non-word "
+        f"tokens {nonword:.2e}"
     )
     print(f"generations at T = 1: {grammatical:.1%} grammatical (200 samples)")
     for g in generations[:5]:
@@ -254,7 +261,8 @@ def main():
 
     save_model(model, tokenizer, args.out)
     info = {
-        "source": "sentences sampled from tempered.lm.grammar (an original probabilistic grammar); nothing downloaded",
+        "source": "sentences sampled from tempered.lm.grammar (an original "
+        "probabilistic grammar); nothing downloaded",
         "grammar": {
             "words": len(G.vocabulary()),
             "states": G.n_states,

@@ -10,7 +10,7 @@ guard of conftest.py (by dropping tests/netguard from pip's PYTHONPATH). It
 is slow (about a minute on a 2-core machine, most of it downloading) and runs
 only when asked for:
 
-    .venv/bin/python -m pytest tests/test_package_install.py -m install -p no:cacheprovider
+    .venv/bin/python -m pytest tests/test_package_install.py -m install
 """
 
 import os
@@ -72,7 +72,8 @@ CHECK = textwrap.dedent(
         "flows": error("tempered.flows"),
         "calibration": error("tempered.calibration"),
         "load_model": call_error(lambda: tempered.lm.load_model("grammar")),
-        "moved": [m for m in ("tempered.lm.austen", "tempered.lm.train") if not error(m)],
+        "moved": [m for m in ("tempered.lm.austen", "tempered.lm.train")
+                  if not error(m)],
         "bundled_model": (models / "model.safetensors").is_file(),
         "requires": importlib.metadata.requires("tempered"),
     }}))

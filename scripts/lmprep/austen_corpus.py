@@ -11,8 +11,8 @@ that :mod:`lmprep.rds` reads. The novels themselves (1811-1817) are in the
 public domain.
 
 >>> novels = extract_novels(fetch_janeaustenr("/tmp/austen"))   # doctest: +SKIP
->>> sorted(novels)                                               # doctest: +SKIP
-['Emma', 'Mansfield Park', 'Northanger Abbey', 'Persuasion', 'Pride and Prejudice', 'Sense and Sensibility']
+>>> sorted(novels)[:3]                                           # doctest: +SKIP
+['Emma', 'Mansfield Park', 'Northanger Abbey']
 """
 
 from __future__ import annotations
@@ -52,7 +52,8 @@ def _find_rdx(root: Path) -> Path:
 def _dpkg_extract(deb: Path, dest: Path) -> Path:
     if shutil.which("dpkg-deb") is None:
         raise RuntimeError(
-            "dpkg-deb not found: extracting the Debian package needs dpkg (Debian/Ubuntu)"
+            "dpkg-deb not found: extracting the Debian package needs dpkg "
+            "(Debian/Ubuntu)"
         )
     dest.mkdir(parents=True, exist_ok=True)
     result = subprocess.run(
@@ -74,7 +75,8 @@ def deb_version(deb) -> str:
 
 
 def fetch_janeaustenr(workdir) -> Path:
-    """Download Debian's ``r-cran-janeaustenr`` into ``workdir`` and extract it; return the folder.
+    """Download Debian's ``r-cran-janeaustenr`` into ``workdir`` and extract it; return
+    the folder.
 
     Runs ``apt-get download r-cran-janeaustenr`` (needs the package lists,
     ``apt-get update``) and ``dpkg-deb -x``. The package is janeaustenr by
@@ -101,9 +103,9 @@ def fetch_janeaustenr(workdir) -> Path:
     debs = sorted(workdir.glob(f"{DEBIAN_PACKAGE}_*.deb"))
     if result.returncode != 0 or not debs:
         raise RuntimeError(
-            f"fetch_janeaustenr: 'apt-get download {DEBIAN_PACKAGE}' failed "
-            f"(exit {result.returncode}): {result.stderr.strip()}\n"
-            "Is the network up, and have the package lists been fetched (apt-get update)?"
+            f"fetch_janeaustenr: 'apt-get download {DEBIAN_PACKAGE}' failed (exit "
+            f"{result.returncode}): {result.stderr.strip()}\nIs the network up, and "
+            "have the package lists been fetched (apt-get update)?"
         )
     extracted = workdir / "extracted"
     shutil.rmtree(extracted, ignore_errors=True)
@@ -113,7 +115,8 @@ def fetch_janeaustenr(workdir) -> Path:
 
 
 def extract_novels(deb_or_dir) -> dict[str, str]:
-    """``{title: text}`` for the six novels, from a ``r-cran-janeaustenr`` ``.deb`` or its extracted folder.
+    """``{title: text}`` for the six novels, from a ``r-cran-janeaustenr`` ``.deb`` or
+    its extracted folder.
 
     Each text is the novel's lines (as in janeaustenr, Project Gutenberg's line
     breaks, empty lines between paragraphs) joined with ``"\\n"``.
@@ -138,7 +141,8 @@ _HEADING = re.compile(
 
 
 def to_paragraphs(text: str, title: str | None = None) -> list[str]:
-    """Split a novel into paragraphs: lines joined by spaces, headings and the title block dropped.
+    """Split a novel into paragraphs: lines joined by spaces, headings and the title
+    block dropped.
 
     Punctuation is kept; Gutenberg's ``_italics_`` underscores are removed.
     """

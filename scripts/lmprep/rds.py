@@ -39,7 +39,7 @@ class RFormatError(ValueError):
     """The bytes are not (a supported part of) R's serialization format."""
 
 
-# --------------------------------------------------------------------------- R values in Python
+# ------------------------------------------------------------------ R values in Python
 
 
 class RVector(list):
@@ -67,7 +67,8 @@ class RVector(list):
         return dict(zip(self.names, self))
 
     def __repr__(self):
-        return f"RVector({self.rtype}, {list.__repr__(self)}, attributes={self.attributes!r})"
+        items = list.__repr__(self)
+        return f"RVector({self.rtype}, {items}, attributes={self.attributes!r})"
 
 
 class RSymbol(str):
@@ -78,7 +79,8 @@ class RSymbol(str):
 
 
 class RPairlist(list):
-    """An R pairlist (or call, for ``rtype="language"``): a list of ``(tag or None, value)``."""
+    """An R pairlist (or call, for ``rtype="language"``): a list of
+    ``(tag or None, value)``."""
 
     def __init__(self, items=(), rtype="pairlist", attributes=None):
         super().__init__(items)
@@ -225,14 +227,16 @@ class _Reader:
         if kind == ALTREP_SXP:
             return self.altrep()
         raise RFormatError(
-            f"unsupported R object type {kind} (flags {flags:#x}) at offset {self.pos - 4}"
+            f"unsupported R object type {kind} (flags {flags:#x}) at offset "
+            f"{self.pos - 4}"
         )
 
     def attributes(self) -> dict:
         attrs = self.item()
         if not isinstance(attrs, RPairlist):
             raise RFormatError(
-                f"R stream corrupt: attributes are {type(attrs).__name__}, not a pairlist"
+                f"R stream corrupt: attributes are {type(attrs).__name__}, not a "
+                "pairlist"
             )
         return {str(tag): value for tag, value in attrs}
 
@@ -316,7 +320,8 @@ class _Reader:
                     n, start, step = int(n), int(start), int(step)
                 if not 0 <= n <= 10**7:
                     raise RFormatError(
-                        f"ALTREP '{name}' of length {n}: only lengths up to 10**7 are expanded"
+                        f"ALTREP '{name}' of length {n}: only lengths up to 10**7 are "
+                        "expanded"
                     )
                 value = RVector(
                     [start + i * step for i in range(int(n))],
@@ -336,7 +341,7 @@ class _Reader:
 
 
 def unserialize(data: bytes):
-    """Read one R serialization stream (``serialize()`` / RDS, XDR format); gzip is undone first."""
+    """Read one R serialization stream (RDS, XDR format); gzip is undone first."""
     data = bytes(data)
     if data[:2] == b"\x1f\x8b":
         try:
@@ -358,7 +363,8 @@ def unserialize(data: bytes):
     value = reader.item()
     if reader.pos != len(reader.data):
         raise RFormatError(
-            f"unserialize: {len(reader.data) - reader.pos} unread bytes after the object"
+            f"unserialize: {len(reader.data) - reader.pos} unread bytes after the "
+            "object"
         )
     return value
 
@@ -404,7 +410,8 @@ def decompress_record(record: bytes, compressed=True) -> bytes:
 
 
 def read_lazyload_db(rdx_path, names=None) -> dict:
-    """Read objects of an R lazy-load database (``X.rdx`` + ``X.rdb``) as ``{name: value}``.
+    """Read objects of an R lazy-load database (``X.rdx`` + ``X.rdb``) as
+    ``{name: value}``.
 
     ``names`` restricts the objects read (default: every object in the index).
     """

@@ -46,7 +46,7 @@ def make_tiny_gpt2(
     eos_token_id=0,
     seed=0,
 ):
-    """A small GPT-2 (about 1M parameters at these defaults), freshly initialised with ``seed``."""
+    """A small GPT-2 (about 1M parameters by default), initialised with ``seed``."""
     import torch
     from transformers import GPT2Config, GPT2LMHeadModel
 
@@ -80,7 +80,8 @@ def train_causal_lm(
     progress: bool = True,
     description: str = "training",
 ) -> list[float]:
-    """Train on random contiguous blocks of ``token_ids``; return the loss of every step.
+    """Train on random contiguous blocks of ``token_ids``; return the loss of every
+    step.
 
     AdamW with linear warm-up and cosine decay, gradient clipping at 1.
     """
@@ -90,7 +91,8 @@ def train_causal_lm(
     data = torch.as_tensor(np.asarray(token_ids, dtype=np.int64))
     if data.numel() <= block_size + 1:
         raise ValueError(
-            f"train_causal_lm: need more than {block_size + 1} tokens, got {data.numel()}"
+            f"train_causal_lm: need more than {block_size + 1} tokens, got "
+            f"{data.numel()}"
         )
     generator = torch.Generator().manual_seed(seed)
     optimiser = torch.optim.AdamW(
@@ -129,7 +131,8 @@ def train_causal_lm(
 
 
 def save_model(model, tokenizer, path, dtype="float16") -> Path:
-    """Save weights as safetensors (in ``dtype``) with the tokenizer, ready for ``from_pretrained``."""
+    """Save weights as safetensors (in ``dtype``) with the tokenizer, ready for
+    ``from_pretrained``."""
     import torch
 
     path = Path(path)

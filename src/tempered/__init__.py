@@ -5,13 +5,18 @@ shows the code a learner must see. Modules:
 
 - ``tempered.softmax``  stable tempered softmax, log-softmax, log-sum-exp, entropy
 - ``tempered.sampling`` inverse-CDF and Gumbel-max sampling at temperature T
-- ``tempered.energy``   Boltzmann distributions and their thermodynamics (Z, F, <E>, H, C)
-- ``tempered.mcmc``     Metropolis sampling and parallel tempering, vectorised over chains
-- ``tempered.annealing`` cooling schedules, simulated annealing of a tour, the exact optimum
+- ``tempered.energy``   Boltzmann distributions and their thermodynamics (Z, F, <E>, H,
+  C)
+- ``tempered.mcmc``     Metropolis sampling and parallel tempering, vectorised over
+  chains
+- ``tempered.annealing`` cooling schedules, simulated annealing of a tour, the exact
+  optimum
 - ``tempered.ais``      annealed importance sampling of log Z
-- ``tempered.truncation`` top-k, top-p, min-p and typical filtering, in either order with T
+- ``tempered.truncation`` top-k, top-p, min-p and typical filtering, in either order
+  with T
 - ``tempered.lm``       the course's language models (offline) and generation helpers
-- ``tempered.flows``    a small 2-D normalising flow and sampling at a latent temperature
+- ``tempered.flows``    a small 2-D normalising flow and sampling at a latent
+  temperature
 - ``tempered.calibration`` temperature scaling, NLL and expected calibration error
 - ``tempered.bandits``  Boltzmann exploration on a multi-armed bandit
 - ``tempered.style``    the course's figure style (colour-blind-safe palette)

@@ -28,7 +28,7 @@ def _row_search(cdf: np.ndarray, targets: np.ndarray) -> np.ndarray:
 
 
 def draw_full(weights: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
-    """Indices for ``uniforms`` (rows x draws, in [0, 1)) via one running sum per row."""
+    """Indices for ``uniforms`` (rows x draws, in [0, 1)), one running sum per row."""
     cdf = np.cumsum(weights, axis=-1, dtype=np.float64)
     idx = _row_search(cdf, uniforms * cdf[:, -1:])
     over = np.nonzero(idx >= weights.shape[-1])  # rounding put a target at the very top

@@ -29,8 +29,8 @@ def check_temperature(T, func: str) -> float:
         raise ValueError(f"{func}: T is NaN; a temperature must be a number >= 0")
     if T < 0:
         raise ValueError(
-            f"{func}: T must be >= 0, got {T:g}. Negative temperatures reverse the ranking "
-            "of the logits; T = 0 is the greedy limit."
+            f"{func}: T must be >= 0, got {T:g}. Negative temperatures reverse the "
+            "ranking of the logits; T = 0 is the greedy limit."
         )
     return T
 
@@ -40,7 +40,8 @@ def check_positive_temperature(
 ) -> float:
     """Return ``T`` as a float after checking that it is a finite real number > 0.
 
-    ``zero_hint`` is appended to the message when ``T`` is 0 (e.g. "use greedy decoding").
+    ``zero_hint`` is appended to the message when ``T`` is 0 (e.g. "use greedy
+    decoding").
     """
     if isinstance(T, np.ndarray) and T.ndim == 0:
         T = T.item()
@@ -113,8 +114,8 @@ def checked_max(
     if np.isposinf(m).any():
         where = tuple(int(i) for i in np.argwhere(np.isposinf(u))[0])
         raise ValueError(
-            f"{func}: logits contain +inf (first at index {where}); only -inf (a masked token) "
-            "is allowed"
+            f"{func}: logits contain +inf (first at index {where}); only -inf (a "
+            "masked token) is allowed"
         )
     if not allow_all_masked:
         row = tuple(int(i) for i in np.argwhere(np.isneginf(m))[0])
@@ -140,7 +141,7 @@ def prepare_logits(logits, T, axis, func: str, allow_all_masked: bool = False):
 
 
 def is_int(value) -> bool:
-    """Whether ``value`` is an integer (Python or NumPy); ``True`` and ``False`` are not."""
+    """Whether ``value`` is an integer (Python or NumPy); a bool is not."""
     return isinstance(value, numbers.Integral) and not isinstance(
         value, (bool, np.bool_)
     )
@@ -181,7 +182,8 @@ def check_int(
 def check_count(
     value, func: str, name: str, minimum: int = 1, maximum=None, hint=""
 ) -> int:
-    """Return ``value`` as an int after checking it is an integer >= ``minimum`` (<= ``maximum``).
+    """Return ``value`` as an int after checking it is an integer >= ``minimum`` (<=
+    ``maximum``).
 
     Like :func:`check_int`, except that every bad value, a non-integer
     included, raises ``ValueError``: for a number of steps, chains or samples

@@ -79,7 +79,8 @@ def annealed_importance_sampling(
             accepted += int(accept.sum())
     if np.isnan(log_w).any():
         raise ValueError(
-            f"{func}: a log-weight is NaN; check that log_p0 and log_f return finite values"
+            f"{func}: a log-weight is NaN; check that log_p0 and log_f return finite "
+            "values"
         )
     rate = accepted / (n_chains * n_mh * (b.size - 1)) if n_mh else 0.0
     return AISResult(float(logsumexp(log_w) - np.log(n_chains)), log_w, x, rate)

@@ -35,7 +35,7 @@ def geometric_schedule(T_start, T_end, n_steps) -> np.ndarray:
 
 
 def logarithmic_schedule(c, n_steps) -> np.ndarray:
-    """T_k = c / log(k + e), k = 0 .. n_steps - 1: Hajek's schedule, starting at T_0 = c."""
+    """T_k = c / log(k + e), k = 0 .. n_steps - 1: Hajek's schedule, from T_0 = c."""
     c = check_positive_temperature(c, "logarithmic_schedule", "c")
     n_steps = check_count(n_steps, "logarithmic_schedule", "n_steps")
     return c / np.log(np.arange(n_steps) + np.e)
@@ -45,7 +45,8 @@ def _check_distances(dist, func: str) -> np.ndarray:
     D = np.asarray(dist, dtype=float)
     if D.ndim != 2 or D.shape[0] != D.shape[1] or D.shape[0] < 4:
         raise ValueError(
-            f"{func}: dist must be a square matrix of at least 4 cities, got shape {D.shape}"
+            f"{func}: dist must be a square matrix of at least 4 cities, got shape "
+            f"{D.shape}"
         )
     if not np.isfinite(D).all():
         raise ValueError(f"{func}: dist contains NaN or inf")
@@ -102,7 +103,8 @@ def anneal_tsp(
     Ts = np.asarray(temperatures, dtype=float)
     if Ts.ndim not in (1, 2) or Ts.shape[0] == 0:
         raise ValueError(
-            f"{func}: temperatures must have shape (n_steps,) or (n_steps, n_chains), got {Ts.shape}"
+            f"{func}: temperatures must have shape (n_steps,) or (n_steps, n_chains), "
+            f"got {Ts.shape}"
         )
     if np.isnan(Ts).any() or (Ts < 0).any() or np.isinf(Ts).any():
         raise ValueError(

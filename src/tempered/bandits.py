@@ -30,7 +30,8 @@ def annealed(T0: float, rate: float = 1.0):
 
 
 def boltzmann_bandit(means, schedule, steps: int, rng=None, noise: float = 1.0):
-    """Run softmax exploration for ``steps`` pulls; return ``(arms, cumulative_regret)``.
+    """Run softmax exploration for ``steps`` pulls; return
+    ``(arms, cumulative_regret)``.
 
     Every arm is pulled once first (steps 0..k-1), so each Q is defined.
     """

@@ -36,7 +36,7 @@ def _check_logits_labels(logits, labels, func):
 
 
 def nll(logits, labels, T=1.0) -> float:
-    """Mean negative log-likelihood (nats) of ``labels`` under ``softmax(logits / T)``."""
+    """Mean negative log-likelihood (nats) of ``labels`` under softmax(logits / T)."""
     z, y = _check_logits_labels(logits, labels, "nll")
     lp = log_softmax(z, T, axis=1)
     return float(-lp[np.arange(len(y)), y].mean())
@@ -56,7 +56,7 @@ def nll_beta_derivatives(logits, labels, beta: float):
 
 
 def fit_temperature(logits, labels, bounds=(1e-2, 1e2)) -> float:
-    """The temperature minimising the held-out NLL, found by a bounded 1-D search in log T."""
+    """The temperature minimising the held-out NLL (a bounded 1-D search in log T)."""
     z, y = _check_logits_labels(logits, labels, "fit_temperature")
     lo, hi = np.log(bounds[0]), np.log(bounds[1])
     res = optimize.minimize_scalar(

@@ -18,20 +18,22 @@ def check_close(
     exp_arr = np.asarray(expected, dtype=float)
     if got_arr.shape != exp_arr.shape:
         raise AssertionError(
-            f"{name}: expected shape {exp_arr.shape}, got {got_arr.shape}. {hint}".strip()
+            f"{name}: expected shape {exp_arr.shape}, got {got_arr.shape}. "
+            f"{hint}".strip()
         )
     if np.isnan(got_arr).any() and not np.isnan(exp_arr).any():
         raise AssertionError(f"{name}: your answer contains NaN. {hint}".strip())
     if not np.allclose(got_arr, exp_arr, atol=atol, rtol=rtol, equal_nan=True):
         worst = np.nanmax(np.abs(got_arr - exp_arr))
         raise AssertionError(
-            f"{name}: off by up to {worst:.3g} (tolerance {atol:g} + {rtol:g}*|x|). {hint}".strip()
+            f"{name}: off by up to {worst:.3g} (tolerance {atol:g} + {rtol:g}*|x|). "
+            f"{hint}".strip()
         )
     print(f"✓ {name}")
 
 
 def check_function(name: str, func, reference, cases, **tolerances) -> None:
-    """Run ``func`` and ``reference`` on each argument tuple in ``cases`` and compare."""
+    """Run ``func`` and ``reference`` on each argument tuple of ``cases``; compare."""
     for i, args in enumerate(cases):
         try:
             got = func(*args)

@@ -41,11 +41,12 @@ __all__ = [
 
 
 def check_energies(energies, func: str, name: str = "energies") -> np.ndarray:
-    """Return a 1-D float64 array of energies; reject NaN, -inf, empty and all-forbidden input."""
+    """A 1-D float64 array of energies; NaN, -inf, empty, all-forbidden raise."""
     E = as_float_array(energies, func, name=name).astype(np.float64, copy=False)
     if E.ndim != 1:
         raise ValueError(
-            f"{func}: {name} must be one-dimensional (one energy per state), got shape {E.shape}"
+            f"{func}: {name} must be one-dimensional (one energy per state), got shape "
+            f"{E.shape}"
         )
     if np.isnan(E).any():
         raise ValueError(
@@ -53,8 +54,9 @@ def check_energies(energies, func: str, name: str = "energies") -> np.ndarray:
         )
     if np.isneginf(E).any():
         raise ValueError(
-            f"{func}: {name} contain -inf (first at index {int(np.argmax(np.isneginf(E)))}); "
-            "only +inf (a forbidden state) is allowed"
+            f"{func}: {name} contain -inf (first at index "
+            f"{int(np.argmax(np.isneginf(E)))}); only +inf (a forbidden state) is "
+            "allowed"
         )
     if np.isposinf(E).all():
         raise ValueError(

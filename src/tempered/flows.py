@@ -1,4 +1,5 @@
-"""A small two-dimensional normalising flow in torch, and sampling at a latent temperature.
+"""A small two-dimensional normalising flow in torch, and sampling at a latent
+temperature.
 
 A flow maps a latent point ``z`` to a data point ``x = f(z)`` through invertible
 layers whose Jacobian determinants are cheap. Here every layer acts on points
@@ -72,7 +73,8 @@ def _check_positive(name: str, arg: str, value, allow_zero: bool) -> float:
 
 
 class ActNorm(nn.Module):
-    """``x = z * exp(log_scale) + shift``, per coordinate. log|det dx/dz| = sum(log_scale), a constant."""
+    """``x = z * exp(log_scale) + shift``, per coordinate. log|det dx/dz| =
+    sum(log_scale), a constant."""
 
     def __init__(self):
         super().__init__()
@@ -144,7 +146,8 @@ class Coupling(nn.Module):
 
 
 class Flow(nn.Module):
-    """A stack of layers: ``x = f(z)``, with an exact log-density of ``x`` under ``z ~ N(0, I)``."""
+    """A stack of layers: ``x = f(z)``, with an exact log-density of ``x`` under
+    ``z ~ N(0, I)``."""
 
     def __init__(self, layers):
         super().__init__()
@@ -152,9 +155,10 @@ class Flow(nn.Module):
 
     @property
     def volume_preserving_up_to_constant(self) -> bool:
-        """True when every layer has a constant Jacobian determinant (no affine coupling)."""
+        """Whether every layer has a constant Jacobian determinant (no affine one)."""
         return all(
-            not (isinstance(l, Coupling) and l.kind == "affine") for l in self.layers
+            not (isinstance(layer, Coupling) and layer.kind == "affine")
+            for layer in self.layers
         )
 
     def forward(self, z):
@@ -167,7 +171,7 @@ class Flow(nn.Module):
         return z, logdet
 
     def inverse(self, x):
-        """Map data points to latent points; also return log|det df^{-1}/dx| per point."""
+        """Map data points to latent points, with log|det df^{-1}/dx| per point."""
         x = _check_points("Flow.inverse", x)
         logdet = torch.zeros(x.shape[0])
         for layer in reversed(self.layers):
@@ -176,13 +180,14 @@ class Flow(nn.Module):
         return x, logdet
 
     def log_prob(self, x):
-        """log p_x(x) = log N(f^{-1}(x); 0, I) + log|det J_{f^{-1}}(x)| (change of variables)."""
+        """log p_x(x) = log N(f^{-1}(x); 0, I) + log|det J_{f^{-1}}(x)|."""
         z, logdet = self.inverse(x)
         return -0.5 * (z**2).sum(1) - LOG_2PI + logdet
 
     @torch.no_grad()
     def sample(self, n: int, tau: float = 1.0, generator=None):
-        """``n`` points ``f(tau * eps)`` with ``eps ~ N(0, I)``: latent standard deviation times tau."""
+        """``n`` points ``f(tau * eps)`` with ``eps ~ N(0, I)``: latent standard
+        deviation times tau."""
         tau = _check_positive("Flow.sample", "tau", tau, allow_zero=True)
         n = check_count(n, "Flow.sample", "n")
         eps = torch.randn(n, 2, generator=generator)
@@ -190,7 +195,8 @@ class Flow(nn.Module):
 
 
 def make_flow(kind: str, n_couplings: int = 6, hidden: int = 32, seed: int = 0) -> Flow:
-    """ActNorm followed by ``n_couplings`` couplings of ``kind``, alternating the coordinate they change."""
+    """ActNorm followed by ``n_couplings`` couplings of ``kind``, alternating the
+    coordinate they change."""
     if kind not in ("additive", "affine"):
         raise ValueError(
             f"make_flow: kind must be 'additive' or 'affine', got {kind!r}"
@@ -210,12 +216,14 @@ def train_flow(
     lr: float = 5e-3,
     seed: int = 0,
 ) -> list:
-    """Fit ``flow`` to ``data`` (n x 2) by maximum likelihood with Adam; return the loss every 100 steps."""
+    """Fit ``flow`` to ``data`` (n x 2) by maximum likelihood with Adam; return the loss
+    every 100 steps."""
     data = _check_points("train_flow", data)
     steps = check_count(steps, "train_flow", "steps")
     batch = check_count(batch, "train_flow", "batch")
     gen = torch.Generator().manual_seed(seed)
-    # start the ActNorm layer at the data's mean and spread (Glow's data-dependent initialisation)
+    # start the ActNorm layer at the data's mean and spread (Glow's data-dependent
+    # initialisation)
     act = flow.layers[0]
     if isinstance(act, ActNorm):
         with torch.no_grad():
@@ -237,7 +245,7 @@ def train_flow(
 
 
 def two_moons(n: int, noise: float = 0.08, rng=None) -> np.ndarray:
-    """``n`` points of the two-moons data set: two interleaved half circles plus Gaussian noise."""
+    """``n`` two-moons points: two interleaved half circles plus Gaussian noise."""
     n = check_count(n, "two_moons", "n", minimum=2)
     noise = _check_positive("two_moons", "noise", noise, allow_zero=True)
     rng = np.random.default_rng(rng)
@@ -249,7 +257,7 @@ def two_moons(n: int, noise: float = 0.08, rng=None) -> np.ndarray:
 
 
 def tempered_gaussian(mean, cov, T):
-    """The Gaussian N(mean, cov) raised to the power 1/T and renormalised: N(mean, T * cov)."""
+    """N(mean, cov) raised to the power 1/T and renormalised: N(mean, T * cov)."""
     T = _check_positive("tempered_gaussian", "T", T, allow_zero=False)
     cov = np.asarray(cov, dtype=float)
     if cov.ndim == 2 and np.any(np.linalg.eigvalsh((cov + cov.T) / 2) <= 0):
@@ -260,7 +268,8 @@ def tempered_gaussian(mean, cov, T):
 
 
 def grid(lo=(-2.0, -1.5), hi=(3.0, 2.0), n: int = 200):
-    """An ``n`` x ``n`` grid of cell centres over the box [lo, hi]: (points (n*n, 2), cell area, shape)."""
+    """An ``n`` x ``n`` grid of cell centres over the box [lo, hi]: (points (n*n, 2),
+    cell area, shape)."""
     xs = np.linspace(lo[0], hi[0], n + 1)
     ys = np.linspace(lo[1], hi[1], n + 1)
     cx, cy = (xs[:-1] + xs[1:]) / 2, (ys[:-1] + ys[1:]) / 2
@@ -270,7 +279,7 @@ def grid(lo=(-2.0, -1.5), hi=(3.0, 2.0), n: int = 200):
 
 
 def normalise_on_grid(log_density) -> np.ndarray:
-    """Cell probabilities proportional to exp(log_density) on equal cells, summing to 1 (stable)."""
+    """Cell probabilities proportional to exp(log_density) on equal cells (stable)."""
     ld = np.asarray(log_density, dtype=float)
     w = np.exp(ld - ld.max())
     return w / w.sum()
@@ -285,7 +294,8 @@ def tempered_log_density(flow: Flow, points, T: float) -> np.ndarray:
 
 @torch.no_grad()
 def pushforward_log_density(flow: Flow, points, tau: float) -> np.ndarray:
-    """log density of f(z) with z ~ N(0, tau^2 I): log N(f^{-1}(x); 0, tau^2 I) + log|det J_{f^{-1}}(x)|."""
+    """log density of f(z) with z ~ N(0, tau^2 I): log N(f^{-1}(x); 0, tau^2 I) +
+    log|det J_{f^{-1}}(x)|."""
     tau = _check_positive("pushforward_log_density", "tau", tau, allow_zero=False)
     z, logdet = flow.inverse(points)
     return (
@@ -302,11 +312,12 @@ def total_variation(p, q) -> float:
 
 
 def fit_moons_flows(steps: int = 1200, n: int = 4000, seed: int = 0):
-    """Chapter 8's two flows: an additive and an affine one, each fitted to ``n`` two-moons points.
+    """Chapter 8's two flows: an additive and an affine one, each fitted to ``n``
+    two-moons points.
 
-    Returns ``(flows, data, losses)``: a dict {"additive": Flow, "affine": Flow}, the data as a
-    float32 tensor, and the final training loss (mean negative log-likelihood, nats) of each.
-    Deterministic for a given seed on one CPU thread.
+    Returns ``(flows, data, losses)``: a dict {"additive": Flow, "affine": Flow}, the
+    data as a float32 tensor, and the final training loss (mean negative log-likelihood,
+    nats) of each. Deterministic for a given seed on one CPU thread.
     """
     data = torch.tensor(two_moons(n, rng=seed), dtype=torch.float32)
     flows, losses = {}, {}

@@ -34,7 +34,8 @@ BLOCK_DRAWS = 1 << 17  # random numbers drawn per block: bulk draws without much
 
 
 def grid_neighbours(shape, periodic: bool = False, reach: int = 1) -> np.ndarray:
-    """Table of the neighbours of each cell of a d-dimensional grid, flattened (C order).
+    """Table of the neighbours of each cell of a d-dimensional grid, flattened (C
+    order).
 
     Row i lists the 2 * reach * d states 1 .. reach steps left and right of
     cell i along each axis. Off the edge
@@ -81,7 +82,7 @@ def _check_neighbours(neighbours, n_states: int, func: str) -> np.ndarray:
 
 
 def _check_start(start, E: np.ndarray, shape: tuple, rng, func: str) -> np.ndarray:
-    """Starting states of the given shape; random allowed states when ``start`` is None."""
+    """Starting states of the given shape; random allowed ones if ``start`` is None."""
     if start is None:
         allowed = np.flatnonzero(np.isfinite(E))
         return allowed[rng.integers(0, allowed.size, size=shape)]
@@ -99,13 +100,14 @@ def _check_start(start, E: np.ndarray, shape: tuple, rng, func: str) -> np.ndarr
 
 
 def _metropolis_step(E, flat_nb, k_nb, states, T, k, xi):
-    """One Metropolis step for every chain: propose a neighbour, accept iff dE <= T * xi."""
+    """One Metropolis step per chain: propose a neighbour, accept iff dE <= T * xi."""
     proposal = flat_nb[states * k_nb + k]
     accept = E[proposal] - E[states] <= T * xi
     return np.where(accept, proposal, states), accept
 
 
-# --- Metropolis ---------------------------------------------------------------------------------
+# --- Metropolis
+# ---------------------------------------------------------------------------------
 
 
 class MetropolisResult(NamedTuple):
@@ -172,7 +174,8 @@ def metropolis(
     return MetropolisResult(states, counts, accepted / (n_steps * n_chains))
 
 
-# --- parallel tempering -------------------------------------------------------------------------
+# --- parallel tempering
+# -------------------------------------------------------------------------
 
 
 class TemperingResult(NamedTuple):
@@ -193,7 +196,8 @@ def parallel_tempering(
     burn_in=0,
     rng=None,
 ):
-    """Replica exchange: one Metropolis chain per temperature, with swaps between neighbours.
+    """Replica exchange: one Metropolis chain per temperature, with swaps between
+    neighbours.
 
     After every Metropolis step, adjacent pairs (r, r + 1), even pairs and odd
     pairs in turn, swap their states with probability
@@ -207,7 +211,8 @@ def parallel_tempering(
     Ts = np.asarray(temperatures, dtype=float)
     if Ts.ndim != 1 or Ts.size < 2:
         raise ValueError(
-            f"{func}: temperatures must be a 1-D array of at least 2 values, got shape {Ts.shape}"
+            f"{func}: temperatures must be a 1-D array of at least 2 values, got shape "
+            f"{Ts.shape}"
         )
     for T in Ts:
         check_positive_temperature(float(T), func, name="temperatures")

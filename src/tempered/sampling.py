@@ -17,13 +17,14 @@ __all__ = ["sample", "gumbel_max_sample", "as_generator"]
 
 
 def as_generator(rng) -> np.random.Generator:
-    """Accept a ``numpy.random.Generator`` or an int seed; ``None`` gives an unseeded one."""
+    """A ``numpy.random.Generator`` from itself or an int seed; ``None``: unseeded."""
     if isinstance(rng, np.random.Generator):
         return rng
     if rng is None or is_int(rng):
         return np.random.default_rng(rng)
     raise TypeError(
-        f"rng must be a numpy.random.Generator, an int seed or None, got {type(rng).__name__}"
+        "rng must be a numpy.random.Generator, an int seed or None, got "
+        f"{type(rng).__name__}"
     )
 
 

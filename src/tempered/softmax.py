@@ -25,7 +25,8 @@ def _is_torch(x) -> bool:
 
 
 def tempered_exponents(u: np.ndarray, m: np.ndarray, T: float) -> np.ndarray:
-    """Return z = (u - max)/T with its limits, so that softmax(u/T) = exp(z)/sum(exp(z)).
+    """Return z = (u - max)/T with its limits, so that softmax(u/T) =
+    exp(z)/sum(exp(z)).
 
     ``m`` is the (finite) maximum of ``u`` along the reduced axis, with kept
     dimensions. Every entry of z is <= 0 and the maximal entries are exactly 0.

@@ -36,7 +36,8 @@ PALETTE = [
 
 
 def use_course_style() -> None:
-    """Set matplotlib defaults: 12 pt text, the Okabe-Ito cycle, light grid, no top/right spines."""
+    """Set matplotlib defaults: 12 pt text, the Okabe-Ito cycle, light grid, no
+    top/right spines."""
     mpl.rcParams.update(
         {
             "figure.figsize": (7.0, 3.6),

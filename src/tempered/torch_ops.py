@@ -21,7 +21,8 @@ def _checked(logits: torch.Tensor, T, dim: int, func: str):
         raise ValueError(f"{func}: logits is empty (shape {tuple(logits.shape)})")
     if not -logits.dim() <= dim < logits.dim():
         raise IndexError(
-            f"{func}: dim {dim} is out of range for logits with {logits.dim()} dimension(s)"
+            f"{func}: dim {dim} is out of range for logits with {logits.dim()} "
+            "dimension(s)"
         )
     if torch.isnan(logits).any():
         raise ValueError(f"{func}: logits contain NaN")

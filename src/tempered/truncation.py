@@ -1,4 +1,5 @@
-"""Truncation samplers on logits (top-k, top-p, min-p, typical) and their order with temperature.
+"""Truncation samplers on logits (top-k, top-p, min-p, typical) and their order with
+temperature.
 
 Temperature *reshapes* a distribution: every unmasked token keeps a positive
 probability at every finite T > 0. Truncation *removes* tokens: it sets their
@@ -66,7 +67,7 @@ ORDERS = ("transformers", "llama.cpp")
 
 # ----------------------------------------------------------------------------- checks
 def _logits(logits, func: str) -> np.ndarray:
-    """Logits as a float64 array with at least one unmasked token per row; NaN and +inf raise."""
+    """Logits as float64, with an unmasked token in every row; NaN and +inf raise."""
     u = as_float_array(logits, func).astype(np.float64, copy=False)
     checked_max(u, u.ndim - 1, func)
     return u
@@ -94,7 +95,8 @@ def _check_fraction(
     interval = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
     if not _is_real(x):
         raise TypeError(
-            f"{func}: {name} must be a real number in {interval}, got {type(x).__name__} {x!r}"
+            f"{func}: {name} must be a real number in {interval}, got "
+            f"{type(x).__name__} {x!r}"
         )
     x = float(x)
     below = x <= low if low_open else x < low
@@ -108,19 +110,20 @@ def _check_T(T, func: str) -> float:
     return check_positive_temperature(
         T,
         func,
-        zero_hint="; T = 0 is greedy decoding (take the argmax), not a temperature to divide by",
+        zero_hint="; T = 0 is greedy decoding (take the argmax), not a temperature "
+        "to divide by",
     )
 
 
 # ----------------------------------------------------------------------------- helpers
 def _softmax(z: np.ndarray) -> np.ndarray:
-    """softmax along the last axis; every row has a finite maximum (checked by the callers)."""
+    """softmax along the last axis; every row has a finite maximum (callers check)."""
     w = np.exp(z - z.max(axis=-1, keepdims=True))
     return w / w.sum(axis=-1, keepdims=True)
 
 
 def _ascending(u: np.ndarray) -> np.ndarray:
-    """Indices that sort each row ascending; equal logits keep their index order (a stable sort)."""
+    """Indices that sort each row ascending; ties keep their index order (stable)."""
     return np.argsort(u, axis=-1, kind="stable")
 
 
@@ -131,7 +134,7 @@ def _unsort(values_sorted: np.ndarray, order: np.ndarray) -> np.ndarray:
 
 
 def _keep_best(keep: np.ndarray, u: np.ndarray, m: int) -> np.ndarray:
-    """Also keep the m most likely tokens of each row (the last m of the ascending order)."""
+    """Also keep the m most likely tokens of each row (last m in ascending order)."""
     if m <= 1:
         return keep  # every rule here already keeps the most likely token
     order = _ascending(u)
@@ -140,7 +143,7 @@ def _keep_best(keep: np.ndarray, u: np.ndarray, m: int) -> np.ndarray:
     return keep | _unsort(forced, order)
 
 
-# ----------------------------------------------------------------------------- the rules
+# --------------------------------------------------------------------------- the rules
 def top_k_mask(logits, k: int, min_tokens_to_keep: int = 1) -> np.ndarray:
     """Boolean mask (True = kept) of top-k truncation along the last axis.
 
@@ -202,13 +205,13 @@ def min_p_mask(logits, min_p: float, min_tokens_to_keep: int = 1) -> np.ndarray:
     """Boolean mask (True = kept) of min-p truncation along the last axis.
 
     Keeps the tokens with ``p_i >= min_p * max_j p_j`` where ``p = softmax(logits)``,
-    the rule of ``transformers.MinPLogitsWarper`` (which removes ``p_i < min_p * p_max``).
-    In logits this is ``u_i >= max_j u_j + log(min_p)``, so every token tied
-    with a kept one is kept. ``min_p = 0`` keeps every unmasked token and
-    ``min_p = 1`` only the tokens tied for the largest logit. If
-    ``min_tokens_to_keep`` is more than the number kept, the most likely
-    tokens are added, ranked as in :func:`top_p_mask` (transformers ranks
-    them with ``torch.topk``, whose choice among equal logits is unspecified).
+    the rule of ``transformers.MinPLogitsWarper`` (which removes
+    ``p_i < min_p * p_max``). In logits this is ``u_i >= max_j u_j + log(min_p)``, so
+    every token tied with a kept one is kept. ``min_p = 0`` keeps every unmasked token
+    and ``min_p = 1`` only the tokens tied for the largest logit. If
+    ``min_tokens_to_keep`` is more than the number kept, the most likely tokens are
+    added, ranked as in :func:`top_p_mask` (transformers ranks them with ``torch.topk``,
+    whose choice among equal logits is unspecified).
     """
     func = "min_p_mask"
     u = _logits(logits, func)
@@ -252,7 +255,7 @@ def typical_mask(logits, mass: float, min_tokens_to_keep: int = 1) -> np.ndarray
     return ~_unsort(drop_sorted, order) & np.isfinite(u)
 
 
-# ----------------------------------------------------------------------------- temperature and truncation
+# ---------------------------------------------------------- temperature and truncation
 def _truncation_steps(top_k, top_p, min_p, typical_p, m, order):
     steps = {
         "top_k": None if top_k is None else (lambda z: top_k_mask(z, top_k, m)),
@@ -280,7 +283,8 @@ def warp(
     order: str = "transformers",
     min_tokens_to_keep: int = 1,
 ) -> np.ndarray:
-    """Apply temperature and truncation to logits; return the final logits (-inf = removed).
+    """Apply temperature and truncation to logits; return the final logits (-inf =
+    removed).
 
     Parameters
     ----------

@@ -28,7 +28,7 @@ from lmprep.rds import (
     unserialize,
 )
 
-# --------------------------------------------------------------------------- a tiny encoder
+# ---------------------------------------------------------------------- a tiny encoder
 
 NIL = struct.pack(">i", 254)
 ASCII, UTF8, LATIN1, BYTES = 64, 8, 4, 2
@@ -157,7 +157,8 @@ def test_nested_lists_with_names_and_symbol_references():
 
 def test_reference_with_unpacked_index_and_pairlist():
     enc = Encoder()
-    # a pairlist: (a = sym, b = <ref to sym>), the second as REFSXP with index 0 and the index in the next int
+    # a pairlist: (a = sym, b = <ref to sym>), the second as REFSXP with index 0 and the
+    # index in the next int
     body = (
         flags(2, tag=True)
         + enc.symbol("a")
@@ -210,7 +211,7 @@ def test_garbage_raises_a_clear_error():
 
 
 def record(payload, compressed=True, kind=None):
-    """A lazy-load record as R writes it: 4-byte length, [type byte,] compressed data."""
+    """A lazy-load record as R writes it: 4-byte length, [type byte], compressed."""
     packed = {"Z": zlib.compress, "2": bz2.compress, "X": lzma.compress, "0": bytes}
     if compressed == 3:
         return struct.pack(">I", len(payload)) + kind.encode() + packed[kind](payload)
@@ -340,7 +341,8 @@ def test_clear_errors_for_missing_files_and_tools(tmp_path, monkeypatch):
 
 def test_to_paragraphs_drops_headings_and_italics():
     text = (
-        "PERSUASION\n\nby\n\nJane Austen\n\nChapter 1\n\n\nSir Walter Elliot, of Kellynch Hall,\nin "
+        "PERSUASION\n\nby\n\nJane Austen\n\nChapter 1\n\n\nSir Walter Elliot, of "
+        "Kellynch Hall,\nin "
         'Somersetshire, was a _man_ who--\n\nCHAPTER II.\n\n"Yes."\n\nFinis\n'
     )
     assert to_paragraphs(text) == [
@@ -349,11 +351,11 @@ def test_to_paragraphs_drops_headings_and_italics():
     ]
 
 
-# --------------------------------------------------------------------------- the bundled model
+# ------------------------------------------------------------------- the bundled model
 
 SENTENCE = (
-    "It is a truth universally acknowledged, that a single man in possession of a good fortune, "
-    "must be in want of a wife."
+    "It is a truth universally acknowledged, that a single man in possession of a good "
+    "fortune, must be in want of a wife."
 )
 
 

@@ -14,7 +14,7 @@ from tempered.calibration import (
 
 
 def _overconfident(seed=0, n=4000, k=5, scale=3.0):
-    """Labels drawn from softmax(z); the model reports scale * z (overconfident by T = scale)."""
+    """Labels drawn from softmax(z); the model says scale * z (T = scale fixes it)."""
     rng = np.random.default_rng(seed)
     z = rng.normal(size=(n, k)) * 1.5
     p = tempered_softmax(z, 1.0, axis=1)

@@ -1,4 +1,4 @@
-"""Boltzmann distributions and thermodynamics: exact values, identities, and bad input."""
+"""Boltzmann distributions and thermodynamics: exact values, identities, bad input."""
 
 import math
 

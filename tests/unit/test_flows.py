@@ -1,4 +1,5 @@
-"""Tests of tempered.flows: exact log-determinants, invertibility, the Gaussian tempering theorem."""
+"""Tests of tempered.flows: exact log-determinants, invertibility, the Gaussian
+tempering theorem."""
 
 import numpy as np
 import pytest
@@ -21,7 +22,7 @@ torch.set_num_threads(1)
 
 
 def _randomised(kind, seed=0):
-    """A flow with random (non-identity) weights, so the tests exercise real couplings."""
+    """A flow with random (non-identity) weights: the tests exercise real couplings."""
     flow = make_flow(kind, n_couplings=4, hidden=8, seed=seed)
     gen = torch.Generator().manual_seed(seed + 1)
     with torch.no_grad():

@@ -1,4 +1,5 @@
-"""Chapter 6 helpers: the hand-written sampling loop is generate(), token for token; the diversity metrics."""
+"""Chapter 6 helpers: the hand-written sampling loop is generate(), token for token; the
+diversity metrics."""
 
 import gzip
 

@@ -1,4 +1,5 @@
-"""The ground-truth grammar: exact distributions, sampling, entropy rate, and the bundled model trained on it."""
+"""The ground-truth grammar: exact distributions, sampling, entropy rate, and the
+bundled model trained on it."""
 
 import math
 
@@ -14,7 +15,7 @@ V = len(g.vocabulary())
 
 
 def chi_square_pvalue(counts, p):
-    """Goodness of fit of counts to p; categories expected fewer than 5 times are pooled."""
+    """Goodness of fit of counts to p; categories expected < 5 times are pooled."""
     counts = np.asarray(counts, dtype=float)
     expected = p * counts.sum()
     big = expected >= 5
@@ -27,7 +28,8 @@ def chi_square_pvalue(counts, p):
 
 
 def sample_from_rules(n, rng):
-    """Sentences drawn by expanding the right-linear rules top-down, without the compiled automaton."""
+    """Sentences drawn by expanding the right-linear rules top-down, without the
+    compiled automaton."""
     tables = {}
 
     def table(nt):
@@ -70,7 +72,7 @@ def sample_from_rules(n, rng):
 
 
 def state_counts(sentences):
-    """(number of visits, next-word counts) per automaton state over the sentences (EOS included)."""
+    """(visits, next-word counts) per automaton state over the sentences, EOS too."""
     visits = np.zeros((GRAMMAR.n_states, V))
     for words in sentences:
         s = 0
@@ -86,14 +88,15 @@ def sampled():
     return GRAMMAR.sample_sentences(8000, np.random.default_rng(2024))
 
 
-# ----------------------------------------------------------------------------- the automaton
+# ----------------------------------------------------------------------- the automaton
 def test_vocabulary_and_rows():
     vocab = g.vocabulary()
     assert len(vocab) == len(set(vocab)) > 300
     assert vocab[-2:] == (".", EOS)
     assert np.allclose(GRAMMAR.emission.sum(axis=1), 1, atol=1e-12)
     assert (GRAMMAR.emission >= 0).all()
-    # every word is possible somewhere; a word is possible exactly where it leads somewhere (or ends)
+    # every word is possible somewhere; a word is possible exactly where it leads
+    # somewhere (or ends)
     assert (GRAMMAR.emission.max(axis=0) > 0).all()
     leads = GRAMMAR.next_state >= 0
     assert (leads <= (GRAMMAR.emission > 0)).all()
@@ -159,7 +162,8 @@ def test_support_matches_validity_on_sampled_prefixes():
 
 
 def test_rule_sampler_and_compiled_distributions_agree():
-    """Sentences expanded from the raw rules are all grammatical and, state by state, follow the rows."""
+    """Sentences expanded from the raw rules are all grammatical and, state by state,
+    follow the rows."""
     sentences = sample_from_rules(3000, np.random.default_rng(7))
     assert all(s[-2:] == [".", EOS] and g.is_grammatical(s) for s in sentences)
     counts = state_counts(sentences)
@@ -169,7 +173,8 @@ def test_rule_sampler_and_compiled_distributions_agree():
 
 
 def test_empirical_next_word_frequencies(sampled):
-    """Next-word counts in sampled sentences after fixed prefixes match next_word_distribution."""
+    """Next-word counts in sampled sentences after fixed prefixes match
+    next_word_distribution."""
     for prefix in [[], ["the"], ["a"], ["this"], ["Anna"]]:
         k = len(prefix)
         nexts = [(s + [EOS])[k] for s in sampled if s[:k] == prefix]
@@ -218,7 +223,8 @@ def test_entropy_rate_exact_by_two_routes_and_by_monte_carlo(sampled):
     assert GRAMMAR.sentence_entropy() == pytest.approx(H, rel=1e-10)
     assert GRAMMAR.expected_tokens() == pytest.approx(L, rel=1e-10)
     assert g.entropy_rate() == pytest.approx(H / L, rel=1e-10)
-    # Monte Carlo: -log P per token over sampled sentences (seeded; about 4 standard errors of slack)
+    # Monte Carlo: -log P per token over sampled sentences (seeded; about 4 standard
+    # errors of slack)
     nll = np.array([-g.sentence_logprob(s) for s in sampled])
     tokens = np.array([len(s) + 1 for s in sampled])
     assert tokens.mean() == pytest.approx(L, rel=0.03)
@@ -272,7 +278,8 @@ def test_kl_and_impossible_mass_on_known_logits():
     assert res.kl.shape == res.impossible_mass.shape == (3, 3)
     assert np.allclose(res.kl[:, 1], 0, atol=1e-12) and np.all(res.impossible_mass == 0)
     assert (res.kl[:2, [0, 2]] > 0).all()
-    # finite logits: compare with a direct computation, and the T -> inf limit is uniform
+    # finite logits: compare with a direct computation, and the T -> inf limit is
+    # uniform
     u = np.where(p > 0, np.log(np.where(p > 0, p, 1)), -3.0)
     for T in (0.7, 1.0, 1.6):
         q = np.exp(u / T) / np.exp(u / T).sum(axis=1, keepdims=True)
@@ -288,10 +295,11 @@ def test_kl_and_impossible_mass_on_known_logits():
     )  # greedy misses possible words
 
 
-# ----------------------------------------------------------------------------- the bundled model
+# ------------------------------------------------------------------- the bundled model
 @pytest.fixture(scope="module")
 def bundled():
-    """The bundled model, run on one thread: its batches are tiny, and a busy machine slows threads down."""
+    """The bundled model, run on one thread: its batches are tiny, and a busy machine
+    slows threads down."""
     import torch
 
     from tempered.lm import load_model
@@ -331,7 +339,8 @@ def test_bundled_model_is_close_to_the_truth_and_best_near_T_1(bundled, prefixes
     assert logits.shape == (len(prefixes), V)
     res = g.kl_and_impossible_mass(prefixes, logits, [0.5, 0.8, 1.0, 1.25, 2.0])
     mean_kl, mass = res.kl.mean(axis=0), res.impossible_mass.mean(axis=0)
-    # measured on these prefixes: KL 0.42, 0.037, 0.0049, 0.034, 0.25; impossible mass 3e-5, 6e-4, 0.0025, 0.0096, 0.10
+    # measured on these prefixes: KL 0.42, 0.037, 0.0049, 0.034, 0.25; impossible mass
+    # 3e-5, 6e-4, 0.0025, 0.0096, 0.10
     assert mean_kl[2] < 0.02, mean_kl
     assert np.argmin(mean_kl) == 2, mean_kl  # smallest at T = 1 among these
     assert np.all(np.diff(mass) > 0) and mass[2] < 0.01, (
@@ -367,8 +376,9 @@ def test_bundled_model_generates_grammatical_sentences(bundled):
         sentences.append(words[: words.index(EOS) + 1] if EOS in words else words)
     share = np.mean([g.is_grammatical(s) for s in sentences])
     assert share >= 0.85, [" ".join(s) for s in sentences if not g.is_grammatical(s)]
-    # Greedy decoding stays inside the language, but need not end: the truth's own argmax path loops
-    # ("the dog that chases the dog that chases ..."), since after a noun "that" beats every single verb.
+    # Greedy decoding stays inside the language, but need not end: the truth's own
+    # argmax path loops ("the dog that chases the dog that chases ..."), since after a
+    # noun "that" beats every single verb.
     greedy = model.generate(
         start[:1],
         attention_mask=torch.ones_like(start[:1]),

@@ -1,4 +1,5 @@
-"""MCMC at temperature T: exact transition probabilities, convergence to exact targets, bad input."""
+"""MCMC at temperature T: exact transition probabilities, convergence to exact targets,
+bad input."""
 
 import itertools
 
@@ -22,7 +23,8 @@ def tv(counts, p):
     return 0.5 * np.abs(counts / counts.sum() - p).sum()
 
 
-# --- grid proposals -------------------------------------------------------------------------------
+# --- grid proposals
+# -------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -49,7 +51,8 @@ def test_grid_neighbours_of_a_small_grid():
         grid_neighbours((3, 0))
 
 
-# --- Metropolis -----------------------------------------------------------------------------------
+# --- Metropolis
+# -----------------------------------------------------------------------------------
 
 
 def exact_metropolis_row(E, nb, T, i):
@@ -71,7 +74,8 @@ def test_one_metropolis_step_has_the_exact_transition_probabilities(start):
     support = row > 0
     assert observed[~support].sum() == 0
     assert stats.chisquare(observed[support], n * row[support]).pvalue > 1e-3
-    # a proposal of the current state counts as accepted (dE = 0), so acceptance = 1 - P(reject)
+    # a proposal of the current state counts as accepted (dE = 0), so acceptance = 1 -
+    # P(reject)
     assert run.acceptance_rate == pytest.approx(
         1 - row[start] + (nb[start] == start).mean(), abs=0.005
     )
@@ -172,7 +176,8 @@ def test_metropolis_bad_input(kwargs, error, message):
         metropolis(args.pop("energies"), args.pop("T"), args.pop("n_steps"), **args)
 
 
-# --- parallel tempering ---------------------------------------------------------------------------
+# --- parallel tempering
+# ---------------------------------------------------------------------------
 
 
 def test_swap_acceptance_is_exact():
@@ -219,7 +224,8 @@ def test_parallel_tempering_bad_input():
         parallel_tempering([0.0, np.nan], [1.0, 2.0], 10)
 
 
-# --- schedules and annealing ----------------------------------------------------------------------
+# --- schedules and annealing
+# ----------------------------------------------------------------------
 
 
 def test_schedules():
@@ -340,7 +346,8 @@ def test_held_karp_refuses_too_many_cities():
         held_karp(random_instance(23, 0))
 
 
-# --- annealed importance sampling -----------------------------------------------------------------
+# --- annealed importance sampling
+# -----------------------------------------------------------------
 
 
 def gaussian_problem():

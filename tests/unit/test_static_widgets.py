@@ -1,4 +1,5 @@
-"""Static twins: in the book build, widget functions show HTML with the data the browser re-tempers."""
+"""Static twins: in the book build, widget functions show HTML with the data the browser
+re-tempers."""
 
 import html
 import json

@@ -1,4 +1,5 @@
-"""Top-k, top-p, min-p and typical truncation: equal to transformers' warpers, and what temperature does to them.
+"""Top-k, top-p, min-p and typical truncation: equal to transformers' warpers, and what
+temperature does to them.
 
 The reference is the installed ``transformers`` (its ``*LogitsWarper`` classes on
 float64 torch tensors). Logits are random, seeded, and include ties and masked
@@ -36,7 +37,7 @@ N_CASES = 300
 
 @pytest.fixture(autouse=True, scope="module")
 def one_torch_thread():
-    """Tiny tensors: extra threads only add overhead (and contention on a busy machine)."""
+    """Tiny tensors: more threads only add overhead (and contention when busy)."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     yield
@@ -53,7 +54,8 @@ def masked(u, keep):
 
 
 def random_logits(rng, n_tokens, rows=3):
-    """Rows of logits: continuous or small integers (many ties), some masked, never a fully masked row."""
+    """Rows of logits: continuous or small integers (many ties), some masked, never a
+    fully masked row."""
     kind = rng.integers(3)
     if kind == 0:
         u = rng.normal(size=(rows, n_tokens)) * rng.choice([0.3, 1.0, 4.0])
@@ -74,7 +76,8 @@ def cases(seed, low=1, high=17):
 
 
 def assert_same_up_to_boundary_ties(ours, theirs, u):
-    """Equal kept counts per row, and equal decisions for every token not tied with the weakest kept one."""
+    """Equal kept counts per row, and equal decisions for every token not tied with the
+    weakest kept one."""
     ours_kept, theirs_kept = np.isfinite(ours), np.isfinite(theirs)
     np.testing.assert_array_equal(ours_kept.sum(-1), theirs_kept.sum(-1))
     boundary = np.where(ours_kept, u, np.inf).min(axis=-1, keepdims=True)
@@ -83,7 +86,7 @@ def assert_same_up_to_boundary_ties(ours, theirs, u):
     np.testing.assert_array_equal(ours[ours_kept], u[ours_kept])
 
 
-# ----------------------------------------------------------------------------- equal to transformers
+# --------------------------------------------------------------- equal to transformers
 def test_top_k_equals_transformers_including_ties_and_masks():
     for rng, u in cases(1, high=60):
         k = int(rng.integers(1, u.shape[-1] + 3))
@@ -112,7 +115,8 @@ def test_top_p_on_long_rows_differs_at_most_inside_the_boundary_tie():
 
 
 def test_top_p_tie_rule_keeps_the_later_index():
-    # Two equal logits, mass 1/2 each: p = 0.5 keeps exactly one of them, the one with the larger index.
+    # Two equal logits, mass 1/2 each: p = 0.5 keeps exactly one of them, the one with
+    # the larger index.
     u = np.array([0.0, 0.0])
     np.testing.assert_array_equal(top_p_mask(u, 0.5), [False, True])
     np.testing.assert_array_equal(
@@ -128,7 +132,8 @@ def test_min_p_equals_transformers():
 
 
 def test_min_p_with_min_tokens_to_keep_differs_at_most_inside_a_tie():
-    # transformers tops up with torch.topk, whose choice among equal logits is unspecified.
+    # transformers tops up with torch.topk, whose choice among equal logits is
+    # unspecified.
     for rng, u in cases(5, high=30):
         min_p, m = float(rng.uniform(0, 1)), int(rng.integers(2, 6))
         expected = transformers_out(MinPLogitsWarper(min_p, min_tokens_to_keep=m), u)
@@ -138,7 +143,8 @@ def test_min_p_with_min_tokens_to_keep_differs_at_most_inside_a_tie():
 
 
 def test_typical_equals_transformers():
-    # Its cut is a threshold on |-log p - H|, so ties matter only for min_tokens_to_keep > 1 on long rows.
+    # Its cut is a threshold on |-log p - H|, so ties matter only for min_tokens_to_keep
+    # > 1 on long rows.
     for rng, u in cases(6, high=40):
         mass = float(rng.uniform(0.02, 0.98))
         m = int(rng.choice([1, 1, 2])) if u.shape[-1] <= 16 else 1
@@ -149,7 +155,8 @@ def test_typical_equals_transformers():
 
 
 def test_warp_in_transformers_order_equals_the_warper_chain_of_generate():
-    # generate() appends Temperature, TopK, TopP, MinP in this order (transformers 5.23, _get_logits_processor).
+    # generate() appends Temperature, TopK, TopP, MinP in this order (transformers 5.23,
+    # _get_logits_processor).
     for rng, u in cases(7):
         T = float(rng.choice([0.3, 0.5, 0.7, 1.5, 2.0, 4.0]))
         k = int(rng.integers(1, u.shape[-1] + 2))
@@ -185,15 +192,14 @@ def test_warp_in_llama_cpp_order_truncates_first_and_tempers_last():
         )
 
 
-# ----------------------------------------------------------------------------- properties
+# -------------------------------------------------------------------------- properties
 TEMPERATURES = np.logspace(-1, 1, 9)
 
 
 def test_temperature_alone_never_changes_the_support():
-    for rng, u in cases(9):
-        u = np.where(
-            np.isfinite(u), np.clip(u, -5, 5), -np.inf
-        )  # exp((u - max)/T) >= exp(-100) > 0
+    for _, u in cases(9):
+        # clipped: exp((u - max)/T) >= exp(-100) > 0
+        u = np.where(np.isfinite(u), np.clip(u, -5, 5), -np.inf)
         for T in TEMPERATURES:
             for order in ORDERS:
                 q = warp_probs(u, T, order=order)
@@ -258,7 +264,7 @@ def test_min_p_threshold_in_logits():
         )
 
 
-# ----------------------------------------------------------------------------- the worked examples
+# ----------------------------------------------------------------- the worked examples
 def test_order_matters_top_p_example():
     u = np.array([3.0, 2.0, 1.0])
     hf = warp_probs(u, 0.5, top_p=0.8)
@@ -295,7 +301,7 @@ def test_batches_are_rows():
         np.testing.assert_array_equal(out[idx], warp(u[idx], 0.7, top_k=4, top_p=0.8))
 
 
-# ----------------------------------------------------------------------------- bad input
+# --------------------------------------------------------------------------- bad input
 @pytest.mark.parametrize(
     "kwargs, error, match",
     [

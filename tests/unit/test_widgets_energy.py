@@ -1,4 +1,4 @@
-"""Chapter 5 widgets: the same artists move in place, and they show the right numbers."""
+"""Chapter 5 widgets: the same artists move in place and show the right numbers."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,5 @@
-"""The next-token widget: bars of the top-k tokens of softmax(u / T), moved in place; its static twin."""
+"""The next-token widget: bars of the top-k tokens of softmax(u / T), moved in place;
+its static twin."""
 
 import IPython.display
 import numpy as np
@@ -30,7 +31,7 @@ WORDS = [
 
 @pytest.fixture(scope="module")
 def toy():
-    """A randomly initialised GPT-2 with a 13-word tokenizer built in memory (nothing downloaded)."""
+    """A random GPT-2 with a 13-word tokenizer built in memory (nothing downloaded)."""
     from tokenizers import Tokenizer, models, pre_tokenizers
     from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
 

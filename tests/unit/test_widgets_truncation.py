@@ -1,4 +1,5 @@
-"""The truncation widget: bars of the final distribution, moved in place, and a static twin that agrees.
+"""The truncation widget: bars of the final distribution, moved in place, and a static
+twin that agrees.
 
 The static twin (kind "truncation" of _static/tempered-widgets.js) re-tempers and
 re-truncates the embedded logits in the browser. Its arithmetic is run here under
@@ -173,11 +174,14 @@ def test_book_build_shows_the_static_twin(monkeypatch, shown):
     assert widget._repr_png_().startswith(b"\x89PNG") and explorer.param == 0.3
 
 
-# ----------------------------------------------------------------------------- the browser's arithmetic
+# ------------------------------------------------------------ the browser's arithmetic
 NODE_RUNNER = r"""
 const fs = require("fs");
 global.window = {};
-global.document = { readyState: "complete", querySelectorAll: function () { return []; } };
+global.document = {
+  readyState: "complete",
+  querySelectorAll: function () { return []; },
+};
 eval(fs.readFileSync(process.argv[1], "utf8"));
 const compute = window.TemperedWidgets.kinds.truncation.compute;
 const cases = JSON.parse(fs.readFileSync(0, "utf8"));
@@ -191,7 +195,8 @@ process.stdout.write(JSON.stringify(cases.map(function (c) {
 def run_in_node(cases):
     node = shutil.which("node") or shutil.which("nodejs")
     assert node, (
-        "Node.js is needed to check the static widget's arithmetic (the book build needs it too)"
+        "Node.js is needed to check the static widget's arithmetic (the book build "
+        "needs it too)"
     )
     result = subprocess.run(
         [node, "-e", NODE_RUNNER, str(WIDGETS_JS)],

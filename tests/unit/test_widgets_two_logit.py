@@ -10,7 +10,8 @@ from tempered.widgets.two_logit import TwoLogitExplorer, sigmoid
 
 
 def logistic(x):
-    """Reference logistic function, written independently of the widget (both branches overflow-free)."""
+    """Reference logistic function, written independently of the widget (both branches
+    overflow-free)."""
     if x >= 0:
         return 1.0 / (1.0 + math.exp(-x))
     return math.exp(x) / (1.0 + math.exp(x))

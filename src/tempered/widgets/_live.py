@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 
 
 def new_figure(figsize=(7.0, 3.6), dpi=90, **subplot_kw):
-    """A pyplot-free figure with an Agg canvas, and its axes (as ``plt.subplots`` returns)."""
+    """A pyplot-free figure with an Agg canvas, and its axes (like ``plt.subplots``)."""
     fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(**subplot_kw)
@@ -86,13 +86,13 @@ class LiveFigure:
         self._background = None
 
     def switch_probability_scale(self, ax, log_scale: bool, floor: float) -> None:
-        """Change ``ax`` between log and linear probability scales and redraw everything."""
+        """Switch ``ax`` between log and linear probability scales; redraw all."""
         probability_scale(ax, log_scale, floor)
         self.invalidate()
         self.refresh()
 
     def invalidate(self) -> None:
-        """Forget the cached background and layout; the next refresh redraws the static parts."""
+        """Forget the cached background and layout; the next refresh redraws them."""
         self.fig.set_layout_engine("constrained")
         self._background = None
 
@@ -118,7 +118,7 @@ class LiveFigure:
         return encode_png_rgb(np.asarray(self.fig.canvas.buffer_rgba()))
 
     def refresh(self) -> None:
-        """Repaint the changed artists; if the figure is on screen, swap the new picture in."""
+        """Repaint the changed artists; swap the new picture in if it is on screen."""
         if self._image is None:
             self._blit()
         else:
@@ -139,10 +139,12 @@ class LiveFigure:
 def show_with_temperature_controls(
     explorer, T: float, scales=("linear", "log"), scale_label="y axis"
 ) -> None:
-    """Display ``explorer`` under a log-scale T slider (0.01 to 100) and a linear/log axis toggle.
+    """Display ``explorer`` under a log-scale T slider (0.01 to 100) and a linear/log
+    axis toggle.
 
-    The slider calls ``explorer.update(T)``; the toggle calls ``explorer.set_log_scale``.
-    ``scales`` gives the toggle's options, the first being the initial one.
+    The slider calls ``explorer.update(T)``; the toggle calls
+    ``explorer.set_log_scale``. ``scales`` gives the toggle's options, the first being
+    the initial one.
     """
     import IPython.display
     import ipywidgets as w

@@ -150,7 +150,8 @@ class AnnealingReplay(LiveFigure):
 
 
 def annealing_replay(cities, result, temperatures, chain=0, optimum=None):
-    """Show an :class:`AnnealingReplay` of one chain of an ``anneal_tsp`` result, with a step slider.
+    """Show an :class:`AnnealingReplay` of one chain of an ``anneal_tsp`` result, with a
+    step slider.
 
     ``result`` must come from ``anneal_tsp(..., record_every=k, record_tours=True)``;
     ``temperatures`` is the schedule that run used (shape (n_steps,) or
@@ -158,7 +159,8 @@ def annealing_replay(cities, result, temperatures, chain=0, optimum=None):
     """
     if result.snapshots.shape[0] == 0:
         raise ValueError(
-            "annealing_replay: the run recorded no tours; use record_every > 0 and record_tours=True"
+            "annealing_replay: the run recorded no tours; use record_every > 0 and "
+            "record_tours=True"
         )
     Ts = np.asarray(temperatures, dtype=float)
     Ts = Ts if Ts.ndim == 1 else Ts[:, chain]
@@ -184,7 +186,8 @@ def annealing_replay(cities, result, temperatures, chain=0, optimum=None):
                 "temperatures": [float(f"{t:.4g}") for t in replay.temperatures],
                 "optimum": None if optimum is None else round(float(optimum), 4),
             },
-            "Replay of an annealing run: the tour at the chosen record, and its length against the step",
+            "Replay of an annealing run: the tour at the chosen record, and its "
+            "length against the step",
             replay,
         )
         return replay

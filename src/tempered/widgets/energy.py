@@ -49,7 +49,8 @@ class BoltzmannExplorer(LiveFigure):
         )
         low, high = self.energies[finite].min(), self.energies[finite].max()
         pad = 0.05 * (high - low or 1.0)
-        # F = -T log Z reaches below min E by at most T log n; keep room for T up to about 1.
+        # F = -T log Z reaches below min E by at most T log n; keep room for T up to
+        # about 1.
         ax_e.set_ylim(low - max(pad, np.log(finite.sum())), high + pad)
         ax_e.set_ylabel("energy")
         ax_e.legend(loc="upper center", ncols=3, fontsize=9, framealpha=0.9)
@@ -64,7 +65,7 @@ class BoltzmannExplorer(LiveFigure):
         self.update(T)
 
     def update(self, T: float) -> None:
-        """Re-temper at ``T``: move the probability line, the two energy lines and the title."""
+        """Re-temper at ``T``: move the probability and energy lines and the title."""
         self.T = float(T)
         self.stats = thermodynamics(self.energies, self.T)
         p = boltzmann(self.energies, self.T)
@@ -73,7 +74,8 @@ class BoltzmannExplorer(LiveFigure):
         self.free_line.set_ydata([self.stats.free_energy] * 2)
         s = self.stats
         self.ax_energy.set_title(
-            f"T = {s.T:.3g}:  ⟨E⟩ = {s.mean_energy:.3f},  H = {s.entropy:.3f} nats,  F = {s.free_energy:.3f}",
+            f"T = {s.T:.3g}:  ⟨E⟩ = {s.mean_energy:.3f},  H = {s.entropy:.3f} nats,  "
+            f"F = {s.free_energy:.3f}",
             fontsize=12,
         )
         self.refresh()
@@ -84,7 +86,8 @@ class BoltzmannExplorer(LiveFigure):
 
 
 def boltzmann_explorer(energies, T=1.0):
-    """Show a :class:`BoltzmannExplorer` with a log-scale T slider (0.01 to 100) and an axis toggle.
+    """Show a :class:`BoltzmannExplorer` with a log-scale T slider (0.01 to 100) and an
+    axis toggle.
 
     In the built book it shows the static twin instead: the browser re-computes
     exp(-E/T)/Z and <E>, H, F from the embedded energies.
@@ -100,8 +103,9 @@ def boltzmann_explorer(energies, T=1.0):
                 "xlabel": "state i",
                 "ylabel": "probability p_i",
             },
-            "Bar chart of the Boltzmann probabilities of the states at the temperature set by the slider, "
-            "with the mean energy, entropy and free energy shown above it",
+            "Bar chart of the Boltzmann probabilities of the states at the "
+            "temperature set by the slider, with the mean energy, entropy and free "
+            "energy shown above it",
             explorer,
         )
         return explorer

@@ -22,7 +22,8 @@ STATIC_TAUS = np.round(np.linspace(0.0, 1.2, 13), 3)
 
 
 class FlowSamplesExplorer(LiveFigure):
-    """Scatter plots of f(tau * eps), one panel per flow, moved in place by :meth:`update`."""
+    """Scatter plots of f(tau * eps), one panel per flow, moved in place by
+    :meth:`update`."""
 
     def __init__(
         self,
@@ -68,17 +69,19 @@ class FlowSamplesExplorer(LiveFigure):
         return [flow(tau * self.eps)[0].numpy() for flow in self.flows.values()]
 
     def update(self, tau: float) -> None:
-        """Re-sample at latent temperature ``tau`` (std x tau, so T = tau^2) and move the points."""
+        """Re-sample at latent temperature ``tau`` (std x tau, so T = tau^2) and move
+        the points."""
         self.tau = float(tau)
         for scatter, x in zip(self.scatters, self.samples(tau)):
             scatter.set_offsets(x)
         self.suptitle.set_text(
-            f"latent std × τ, τ = {tau:.2f}  (samples p_z^(1/T) with T = τ² = {tau**2:.2f})"
+            f"latent std × τ, τ = {tau:.2f}  (samples p_z^(1/T) with T = τ² = "
+            f"{tau**2:.2f})"
         )
         self.refresh()
 
     def static_spec(self) -> dict:
-        """Samples at each tau of :data:`STATIC_TAUS`, rounded to 3 decimals, for the static twin."""
+        """The static twin's samples: at each of :data:`STATIC_TAUS`, 3 decimals."""
         frames = [
             [np.round(x, 3).tolist() for x in self.samples(t)] for t in STATIC_TAUS
         ]
@@ -98,7 +101,9 @@ def flow_samples_explorer(flows: dict, n: int = 1000, tau: float = 1.0, seed: in
     In the built book it shows the static twin ``flow-samples`` instead.
     """
     explorer = FlowSamplesExplorer(flows, n=n, tau=tau, seed=seed)
-    alt = "Scatter plots of samples of each flow at the latent temperature set by the slider"
+    alt = (
+        "Scatter plots of samples of each flow at the latent temperature of the slider"
+    )
     if in_static_book():
         show_static("flow-samples", explorer.static_spec(), alt, explorer)
         return explorer

@@ -24,7 +24,7 @@ T_MIN, T_MAX = 1e-3, 1e3
 
 
 def _reference_segments(heights, half_width=0.38):
-    """x and y of short horizontal segments, one per bar, separated by NaN (one Line2D)."""
+    """x and y of short horizontal segments, one per bar, NaN-separated (one Line2D)."""
     n = len(heights)
     x = np.empty(3 * n)
     y = np.empty(3 * n)
@@ -42,7 +42,7 @@ def _format_T(T: float) -> str:
 
 
 class LimitsExplorer(LiveFigure):
-    """Bars of p(T) between the T -> 0 and T -> inf limits, and H(T) between log k and log m."""
+    """Bars of p(T) between its T -> 0 and T -> inf limits; H(T) from log k to log m."""
 
     def __init__(
         self, logits=DEFAULT_LOGITS, labels=None, T=1.0, tie_gap=0.3, n_curve=241
@@ -130,7 +130,8 @@ class LimitsExplorer(LiveFigure):
         ax_h.set_ylabel("entropy H (nats)")
         ax_h.set_title("H(T) rises from log k to log m", fontsize=12)
 
-        # The limit marks are redrawn after the bars so that they stay visible on top of them.
+        # The limit marks are redrawn after the bars so that they stay visible on top of
+        # them.
         self.set_animated(
             [
                 *self.bars,
@@ -156,7 +157,7 @@ class LimitsExplorer(LiveFigure):
         return u
 
     def _set_static(self) -> None:
-        """Recompute what depends on the logits but not on T: limits, k, m and the H(T) curve."""
+        """Recompute what depends on the logits only: limits, k, m, the H(T) curve."""
         u = self.logits
         self.p_zero = tempered_softmax(u, 0)
         self.p_inf = tempered_softmax(u, np.inf)
@@ -172,7 +173,8 @@ class LimitsExplorer(LiveFigure):
         self.ax_h.set_ylim(-0.05, 1.12 * log_m + 0.05)
         for text in list(self.ax_h.texts):
             text.remove()
-        # Each label sits where H(T) is far from its line: log k on the right, log m on the left.
+        # Each label sits where H(T) is far from its line: log k on the right, log m on
+        # the left.
         self.ax_h.text(
             0.8 * T_MAX,
             log_k + 0.03 * log_m,
@@ -193,7 +195,7 @@ class LimitsExplorer(LiveFigure):
 
     # ------------------------------------------------------------------ ticks
     def update(self, T: float) -> None:
-        """Re-temper at ``T``: move the bars, the dot on H(T) and the title; the slider calls this."""
+        """Re-temper at ``T``: move the bars, the H(T) dot and the title."""
         self.T = float(T)
         p = tempered_softmax(self.logits, self.T)
         for bar, height in zip(self.bars, p):
@@ -206,7 +208,7 @@ class LimitsExplorer(LiveFigure):
         self.refresh()
 
     def set_tie_broken(self, broken: bool) -> None:
-        """Lower all but the first tied maximum by ``tie_gap`` (or restore the tie) and redraw."""
+        """Lower all but the first tied maximum by ``tie_gap`` (or restore the tie)."""
         self.tie_broken = bool(broken)
         self._set_static()
         self.invalidate()
@@ -214,7 +216,8 @@ class LimitsExplorer(LiveFigure):
 
 
 def limits_explorer(logits=DEFAULT_LOGITS, labels=None, T=1.0, tie_gap=0.3):
-    """Show a :class:`LimitsExplorer` with a log-scale T slider (1e-3 to 1e3) and a tie toggle.
+    """Show a :class:`LimitsExplorer` with a log-scale T slider (1e-3 to 1e3) and a tie
+    toggle.
 
     Returns the explorer; its figure updates in place as the controls move.
     In the built book it shows the static twin instead (see ``widgets.static``):
@@ -236,8 +239,8 @@ def limits_explorer(logits=DEFAULT_LOGITS, labels=None, T=1.0, tie_gap=0.3):
             "bars",
             spec,
             "Bar chart of the token probabilities at the temperature set by the "
-            "slider, with the T to 0 limit (uniform over the tied maximal logits) and the T to "
-            "infinity limit (uniform over the unmasked tokens) marked",
+            "slider, with the T to 0 limit (uniform over the tied maximal logits) and "
+            "the T to infinity limit (uniform over the unmasked tokens) marked",
             explorer,
         )
         return explorer

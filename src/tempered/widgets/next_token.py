@@ -1,4 +1,5 @@
-"""A language model's next-token distribution at temperature T: prompt in, top tokens as bars.
+"""A language model's next-token distribution at temperature T: prompt in, top tokens as
+bars.
 
 The logits of the prompt are computed once (one forward pass); moving the
 temperature slider only re-tempers them, so a tick costs a softmax over the
@@ -54,7 +55,8 @@ class NextTokenExplorer(LiveFigure):
         fig, ax = new_figure(figsize=(7.4, 3.7))
         super().__init__(
             fig,
-            alt="Bar chart of a language model's most likely next tokens at temperature T",
+            alt="Bar chart of a language model's most likely next tokens at "
+            "temperature T",
         )
         self.ax = ax
         x = np.arange(k)
@@ -73,7 +75,8 @@ class NextTokenExplorer(LiveFigure):
         if name not in self.models:
             if name not in MODEL_NAMES:
                 raise ValueError(
-                    f"model must be one of {MODEL_NAMES} or given in models=, got {name!r}"
+                    f"model must be one of {MODEL_NAMES} or given in models=, got "
+                    f"{name!r}"
                 )
             from ..lm import load_model
 
@@ -92,7 +95,8 @@ class NextTokenExplorer(LiveFigure):
         self.invalidate()  # tick labels are static artists: redraw them
 
     def update(self, T=None, prompt=None, model=None) -> None:
-        """Change any of T, the prompt and the model, and redraw; the slider calls ``update(T=...)``."""
+        """Change any of T, the prompt and the model, and redraw; the slider calls
+        ``update(T=...)``."""
         if prompt is not None or model is not None:
             prompt = self.prompt if prompt is None else prompt
             model = self.model_name if model is None else model
@@ -120,7 +124,8 @@ class NextTokenExplorer(LiveFigure):
 def next_token_explorer(
     prompt: str, model: str = "grammar", T: float = 1.0, k: int = 12, models=None
 ):
-    """Show a :class:`NextTokenExplorer` with a prompt box, a model dropdown and a log-scale T slider.
+    """Show a :class:`NextTokenExplorer` with a prompt box, a model dropdown and a
+    log-scale T slider.
 
     In the built book it shows the static twin (kind "bars" with the top-k logits
     of ``prompt``, renormalised over those k tokens in the browser) and creates no
@@ -132,14 +137,16 @@ def next_token_explorer(
             "logits": json_logits(explorer.logits[explorer.top_ids]),
             "labels": explorer.labels,
             "T": T,
-            "xlabel": f"next token after {prompt!r} ({explorer.model_name} model, top {k})",
+            "xlabel": (
+                f"next token after {prompt!r} ({explorer.model_name} model, top {k})"
+            ),
         }
         show_static(
             "bars",
             spec,
-            f"Bar chart of the {k} most likely next tokens of the {explorer.model_name} "
-            f"model after the prompt {prompt!r}, renormalised over those {k} tokens, at "
-            "the temperature set by the slider",
+            f"Bar chart of the {k} most likely next tokens of the "
+            f"{explorer.model_name} model after the prompt {prompt!r}, renormalised "
+            f"over those {k} tokens, at the temperature set by the slider",
             explorer,
         )
         return explorer

@@ -51,7 +51,7 @@ def smooth_max(U, T: float, axis: int = -1):
 
 
 class SmoothMaxExplorer(LiveFigure):
-    """Curves of max(u), T * LSE(u / T) and max(u) + T log n against the free logit x."""
+    """Curves of max(u), T LSE(u / T) and max(u) + T log n against the free logit x."""
 
     def __init__(
         self, others=(1.0, 0.0), x_range=(-3.0, 4.0), T=1.0, n_points=301, ylim=None
@@ -63,7 +63,8 @@ class SmoothMaxExplorer(LiveFigure):
             or not np.isfinite(self.others).all()
         ):
             raise ValueError(
-                f"SmoothMaxExplorer: others must be a non-empty list of finite logits, got {others!r}"
+                "SmoothMaxExplorer: others must be a non-empty list of finite logits, "
+                f"got {others!r}"
             )
         x_lo, x_hi = (float(v) for v in x_range)
         if not x_lo < x_hi:
@@ -86,9 +87,10 @@ class SmoothMaxExplorer(LiveFigure):
         fig, ax = new_figure(figsize=(7.6, 3.5))
         super().__init__(
             fig,
-            alt="Line plot against the free logit x: the hard maximum max(u), a broken line with a kink "
-            "where x ties the largest other logit; the smooth maximum T LSE(u/T) above it; the upper "
-            "bound max(u) + T log n dashed; and a vertical segment marking the largest gap, at the tie.",
+            alt="Line plot against the free logit x: the hard maximum max(u), a broken "
+            "line with a kink where x ties the largest other logit; the smooth "
+            "maximum T LSE(u/T) above it; the upper bound max(u) + T log n dashed; "
+            "and a vertical segment marking the largest gap, at the tie.",
         )
         self.ax = ax
         ax.plot(self.x, self.hard_max, color=OKABE_ITO["black"], lw=1.5, label="max(u)")
@@ -111,10 +113,11 @@ class SmoothMaxExplorer(LiveFigure):
             solid_capstyle="butt",
             label="largest gap (at the tie)",
         )
-        # The vertical axis starts at a fixed floor and, unless ``ylim`` is given, grows in
-        # round steps when the bound max(u) + T log n leaves the top. Such a tick repaints the
-        # background once; the layout is fixed up front, with room for the widest tick labels
-        # the slider (T <= T_MAX) can need, so no tick has to lay the figure out again.
+        # The vertical axis starts at a fixed floor and, unless ``ylim`` is given, grows
+        # in round steps when the bound max(u) + T log n leaves the top. Such a tick
+        # repaints the background once; the layout is fixed up front, with room for the
+        # widest tick labels the slider (T <= T_MAX) can need, so no tick has to lay the
+        # figure out again.
         self.auto_ylim = ylim is None
         if ylim is None:
             floor = self.hard_max.min() - 1.0
@@ -146,7 +149,8 @@ class SmoothMaxExplorer(LiveFigure):
         self.update(T)
 
     def _fit_ylim(self, top_needed: float) -> None:
-        """Raise (or lower back) the top of the axis in round steps; redraw the background only then."""
+        """Raise (or lower back) the top of the axis in round steps; redraw the
+        background only then."""
         floor, base_top = self.base_ylim
         top = max(base_top, floor + _round_up(1.05 * (top_needed - floor)))
         if top != self.ax.get_ylim()[1]:
@@ -157,11 +161,11 @@ class SmoothMaxExplorer(LiveFigure):
                 self._background = None  # repaint the static parts once, same layout
 
     def curves(self, T: float):
-        """(smooth, bound) on the x grid at temperature ``T``: T LSE(u/T) and max(u) + T log n."""
+        """(smooth, bound) on the x grid at ``T``: T LSE(u/T) and max(u) + T log n."""
         return smooth_max(self.U, T, axis=1), self.hard_max + T * self.log_n
 
     def update(self, T: float) -> None:
-        """Redraw the smooth maximum at temperature ``T``; the slider calls this on every tick."""
+        """Redraw the smooth maximum at ``T``; the slider calls this on every tick."""
         T = float(T)
         if not (math.isfinite(T) and T > 0):
             raise ValueError(
@@ -176,8 +180,8 @@ class SmoothMaxExplorer(LiveFigure):
         top = float(smooth_max(self.u_tie, T))
         self.gap_line.set_ydata([self.tie, top])
         self.gap = top - self.tie
-        # The numbers go to a text widget beside the slider (no glyphs to rasterise per tick);
-        # the figure's title keeps only T.
+        # The numbers go to a text widget beside the slider (no glyphs to rasterise per
+        # tick); the figure's title keeps only T.
         self.summary = f"largest gap {self.gap:.4g}  ≤  T log n = {T * self.log_n:.4g}"
         if self.label is not None:
             self.label.value = self.summary
@@ -186,7 +190,8 @@ class SmoothMaxExplorer(LiveFigure):
 
 
 def smooth_max_explorer(others=(1.0, 0.0), x_range=(-3.0, 4.0), T=1.0):
-    """Show a :class:`SmoothMaxExplorer` under a log-scale temperature slider (1e-2 to 1e2).
+    """Show a :class:`SmoothMaxExplorer` under a log-scale temperature slider (1e-2 to
+    1e2).
 
     Returns the explorer; its figure updates in place as the slider moves.
     In the built book it shows the static twin instead (see ``widgets.static``).

@@ -49,8 +49,10 @@ class StaticWidget:
     def _repr_html_(self) -> str:
         payload = html.escape(json.dumps(self.spec, allow_nan=False), quote=True)
         return (
-            f'<div class="tempered-widget" data-kind="{self.kind}" data-spec="{payload}">'
-            f"<noscript>{html.escape(self.spec['alt'])} (needs JavaScript)</noscript></div>"
+            f'<div class="tempered-widget" data-kind="{self.kind}" '
+            f'data-spec="{payload}">'
+            f"<noscript>{html.escape(self.spec['alt'])} (needs "
+            "JavaScript)</noscript></div>"
         )
 
     def _repr_png_(self) -> bytes:
@@ -61,7 +63,7 @@ class StaticWidget:
 
 
 def show_static(kind: str, spec: dict, alt: str, figure) -> None:
-    """Display the static twin of a widget whose Python figure is ``figure`` (a LiveFigure)."""
+    """Display the static twin of a widget whose figure is the LiveFigure ``figure``."""
     import IPython.display
 
     IPython.display.display(StaticWidget(kind, spec, alt, figure.png()))

@@ -54,7 +54,8 @@ class TemperatureExplorer(LiveFigure):
         for bar, height in zip(self.bars, p):
             bar.set_height(height)
         self.ax.set_title(
-            f"T = {T:.3g}:  entropy H = {entropy(p):.3f} nats (max {self.max_entropy:.3f})"
+            f"T = {T:.3g}:  entropy H = {entropy(p):.3f} nats (max "
+            f"{self.max_entropy:.3f})"
         )
         self.refresh()
 
@@ -64,7 +65,8 @@ class TemperatureExplorer(LiveFigure):
 
 
 def temperature_explorer(logits, labels=None, T=1.0):
-    """Show a :class:`TemperatureExplorer` with a log-scale T slider and a log-axis toggle.
+    """Show a :class:`TemperatureExplorer` with a log-scale T slider and a log-axis
+    toggle.
 
     Returns the explorer; its figure updates in place as the controls move.
     In the built book it shows the static twin instead (see ``widgets.static``).

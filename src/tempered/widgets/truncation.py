@@ -1,4 +1,5 @@
-"""Temperature next to truncation: a T slider, a truncation rule and its parameter, and the order.
+"""Temperature next to truncation: a T slider, a truncation rule and its parameter, and
+the order.
 
 The bars are the distribution that is finally sampled, ``warp_probs(logits, T, ...)``.
 Behind each bar an outline shows the tempered distribution before truncation,
@@ -25,8 +26,9 @@ METHODS = ("none", "top-k", "top-p", "min-p")
 DEFAULT_PARAMS = {"none": None, "top-k": 3, "top-p": 0.8, "min-p": 0.1}
 
 ALT = (
-    "Bar chart of the final token probabilities after temperature and truncation; outlines show the "
-    "tempered probabilities before truncation and removed tokens are marked with a cross"
+    "Bar chart of the final token probabilities after temperature and truncation; "
+    "outlines show the tempered probabilities before truncation and removed tokens are "
+    "marked with a cross"
 )
 
 
@@ -49,7 +51,7 @@ def truncation_kwargs(method: str, param) -> dict:
 
 
 def describe(method: str, param) -> str:
-    """The rule as a short label: 'no truncation', 'top-k = 3', 'top-p = 0.8', 'min-p = 0.1'."""
+    """The rule as a short label: 'no truncation', 'top-k = 3', 'top-p = 0.8', ..."""
     if method == "none":
         return "no truncation"
     return (
@@ -60,7 +62,7 @@ def describe(method: str, param) -> str:
 
 
 def _outlines(index, heights, half_width=0.39):
-    """x and y of open rectangles (left side, top, right side) over the given bars, NaN-separated."""
+    """x and y of open rectangles (sides and top) over the given bars, NaN-separated."""
     x = np.repeat(index.astype(float), 5) + np.tile(
         [-half_width, -half_width, half_width, half_width, np.nan], index.size
     )
@@ -72,7 +74,8 @@ def _outlines(index, heights, half_width=0.39):
 
 
 class TruncationExplorer(LiveFigure):
-    """Bars of the final distribution (temperature + truncation) over the tempered one, updated in place."""
+    """Bars of the final distribution (temperature + truncation) over the tempered one,
+    updated in place."""
 
     def __init__(
         self,
@@ -103,7 +106,8 @@ class TruncationExplorer(LiveFigure):
             color=OKABE_ITO["blue"],
             label="final distribution",
         )
-        # The outlines are two polylines (kept, removed) rather than one patch per token: cheaper per tick.
+        # The outlines are two polylines (kept, removed) rather than one patch per
+        # token: cheaper per tick.
         (self.kept_outline,) = ax.plot(
             [],
             [],
@@ -173,7 +177,7 @@ class TruncationExplorer(LiveFigure):
         return self.params[self.method]
 
     def update(self, T=None, method=None, param=None, order=None) -> None:
-        """Change any of T, the rule, its parameter and the order; move the artists in place."""
+        """Change any of T, the rule, its parameter, the order; move the artists."""
         if T is not None:
             self.T = float(T)
         if method is not None:
@@ -205,8 +209,9 @@ class TruncationExplorer(LiveFigure):
         self.crosses.set_data(where, np.zeros(where.size))
         self.removed_mass = float(before[removed].sum())
         self.ax.set_title(
-            f"{describe(self.method, self.param)}, {self.order} order\nT = {self.T:.3g}:  kept "
-            f"{int(self.kept.sum())} of {int(np.isfinite(self.logits).sum())}, removed mass "
+            f"{describe(self.method, self.param)}, {self.order} order\nT = "
+            f"{self.T:.3g}:  kept {int(self.kept.sum())} of "
+            f"{int(np.isfinite(self.logits).sum())}, removed mass "
             f"{self.removed_mass:.3f}",
             fontsize=11.5,
         )
@@ -216,7 +221,8 @@ class TruncationExplorer(LiveFigure):
 def truncation_explorer(
     logits, labels=None, T=1.0, method="top-p", param=None, order="transformers"
 ):
-    """Show a :class:`TruncationExplorer` with a log-scale T slider, a rule menu, its parameter and the order.
+    """Show a :class:`TruncationExplorer` with a log-scale T slider, a rule menu, its
+    parameter and the order.
 
     Returns the explorer; its figure updates in place as the controls move.
     In the built book it shows the static twin (kind ``"truncation"`` of

@@ -1,4 +1,5 @@
-"""Two classes at temperature T: the probability is a sigmoid of the logit difference over T.
+"""Two classes at temperature T: the probability is a sigmoid of the logit difference
+over T.
 
 With logits ``u1`` and ``u2`` the tempered softmax gives
 ``p1 = sigmoid((u1 - u2) / T)`` and ``p2 = 1 - p1``. The widget has two
@@ -28,7 +29,7 @@ def sigmoid(x):
 
 
 class TwoLogitExplorer(LiveFigure):
-    """Curve of sigmoid(d / T) against d, a marker at the current d, and the two bars p1, p2."""
+    """Curve of sigmoid(d / T) against d, a marker at the current d, and bars p1, p2."""
 
     def __init__(self, d=1.0, T=1.0, d_max=8.0, n_points=241):
         if not d_max > 0:
@@ -38,8 +39,9 @@ class TwoLogitExplorer(LiveFigure):
         )
         super().__init__(
             fig,
-            alt="Left: the curve p1 = sigmoid(d / T) against the logit difference d, with a marker at "
-            "the current d and the T = 1 curve dashed. Right: two bars with the probabilities p1 and p2.",
+            alt="Left: the curve p1 = sigmoid(d / T) against the logit difference d, "
+            "with a marker at the current d and the T = 1 curve dashed. Right: two "
+            "bars with the probabilities p1 and p2.",
         )
         self.ax_curve, self.ax_bars = ax_curve, ax_bars
         self.d_grid = np.linspace(-d_max, d_max, n_points)
@@ -87,18 +89,20 @@ class TwoLogitExplorer(LiveFigure):
             for x in (0, 1)
         ]
 
-        # No changing title: the sliders show T and d, and every extra glyph costs time per tick.
+        # No changing title: the sliders show T and d, and every extra glyph costs time
+        # per tick.
         self.set_animated([self.curve, self.marker, *self.bars, *self.bar_labels])
         self.d = float(d)
         self.T = float(T)
         self.update(d=d, T=T)
 
     def probabilities(self):
-        """(p1, p2) at the current d and T, from the tempered softmax of the logits (d, 0)."""
+        """(p1, p2) at the current d and T: the tempered softmax of logits (d, 0)."""
         return tempered_softmax(np.array([self.d, 0.0]), self.T)
 
     def update(self, d=None, T=None) -> None:
-        """Move to logit difference ``d`` and/or temperature ``T``; the sliders call this on every tick."""
+        """Move to logit difference ``d`` and/or temperature ``T``; the sliders call
+        this on every tick."""
         if d is not None:
             self.d = float(d)
         if T is not None:
@@ -117,7 +121,8 @@ class TwoLogitExplorer(LiveFigure):
 
 
 def two_logit_explorer(d=1.0, T=1.0, d_max=8.0):
-    """Show a :class:`TwoLogitExplorer` with a slider for d = u1 - u2 and a log-scale T slider.
+    """Show a :class:`TwoLogitExplorer` with a slider for d = u1 - u2 and a log-scale T
+    slider.
 
     Returns the explorer; its figure updates in place as the sliders move.
     In the built book it shows the static twin instead (see ``widgets.static``).
@@ -138,7 +143,8 @@ def two_logit_explorer(d=1.0, T=1.0, d_max=8.0):
             "two-logit",
             spec,
             "The curve p1 = sigmoid(d / T) against the logit difference d at the "
-            "temperature set by the slider, the T = 1 curve dashed, and a marker at the chosen d",
+            "temperature set by the slider, the T = 1 curve dashed, and a marker at "
+            "the chosen d",
             explorer,
         )
         return explorer

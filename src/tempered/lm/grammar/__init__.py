@@ -1,4 +1,5 @@
-"""A toy English whose exact next-word distribution is known: the ground truth for chapter 6.
+"""A toy English whose exact next-word distribution is known: the ground truth for
+chapter 6.
 
 The bundled model ``load_model("grammar")`` is a tiny GPT-2 trained on sentences
 drawn from this grammar. Because the grammar is a finite-state process, every

@@ -21,7 +21,8 @@ from .rules import CLAUSE, GrammarError, closure
 
 
 def as_words(words, func: str, name: str = "prefix") -> list[str]:
-    """``words`` (a string of words separated by spaces, or a sequence of str) as a list.
+    """``words`` (a string of words separated by spaces, or a sequence of str) as a
+    list.
 
     Anything else raises ``TypeError`` naming ``func`` and the argument ``name``.
     """
@@ -33,12 +34,14 @@ def as_words(words, func: str, name: str = "prefix") -> list[str]:
         out = list(words)
     except TypeError:
         raise TypeError(
-            f"{func}: {name} must be a list of words or a string, got {type(words).__name__}"
+            f"{func}: {name} must be a list of words or a string, got "
+            f"{type(words).__name__}"
         ) from None
     bad = [w for w in out if not isinstance(w, str)]
     if bad:
         raise TypeError(
-            f"{func}: {name} must contain words (str), found {bad[0]!r} of type {type(bad[0]).__name__}"
+            f"{func}: {name} must contain words (str), found {bad[0]!r} of type "
+            f"{type(bad[0]).__name__}"
         )
     return out
 
@@ -75,7 +78,8 @@ class Grammar:
                     order.append(nxt)
                     if len(order) > 20_000:
                         raise GrammarError(
-                            "more than 20,000 states: a rule nests continuations without bound"
+                            "more than 20,000 states: a rule nests continuations "
+                            "without bound"
                         )
             table.append(row)
         self._vocab = tuple(lexicon_order())
@@ -83,8 +87,9 @@ class Grammar:
         emitted = {w for row in table for w in row}
         if emitted != set(self._vocab):
             raise GrammarError(
-                f"lexicon and rules disagree: never emitted {sorted(set(self._vocab) - emitted)}, "
-                f"not in the lexicon {sorted(emitted - set(self._vocab))}"
+                "lexicon and rules disagree: never emitted "
+                f"{sorted(set(self._vocab) - emitted)}, not in the lexicon "
+                f"{sorted(emitted - set(self._vocab))}"
             )
         n, v = len(order), len(self._vocab)
         self.nonterminals = tuple(order)
@@ -98,12 +103,14 @@ class Grammar:
         sums = self.emission.sum(axis=1)
         if np.abs(sums - 1).max() > 1e-12:
             raise GrammarError(
-                f"a state's probabilities sum to {sums[np.abs(sums - 1).argmax()]!r}, not 1"
+                f"a state's probabilities sum to {sums[np.abs(sums - 1).argmax()]!r}, "
+                "not 1"
             )
         self.emission /= sums[:, None]
         self.emission.flags.writeable = False
         self.next_state.flags.writeable = False
-        # Sampling tables: the possible words of each state with their cumulative probabilities.
+        # Sampling tables: the possible words of each state with their cumulative
+        # probabilities.
         self._support = [np.flatnonzero(self.emission[s]) for s in range(n)]
         self._cdf = [
             np.cumsum(self.emission[s, idx]) for s, idx in enumerate(self._support)
@@ -111,7 +118,7 @@ class Grammar:
         self._eos = self._index[EOS]
         self._compute_expectations()
 
-    # ---------------------------------------------------------------- exact expectations
+    # -------------------------------------------------------------- exact expectations
     def _compute_expectations(self):
         n = self.n_states
         Q = np.zeros(
@@ -119,8 +126,9 @@ class Grammar:
         )  # Q[s, s'] = P(next state s' | state s), leaving out the end of the sentence
         rows, cols = np.nonzero(self.next_state >= 0)
         np.add.at(Q, (rows, self.next_state[rows, cols]), self.emission[rows, cols])
-        # Sentences end with probability 1 iff every state can reach the end (absorbing Markov chain):
-        # then I - Q is invertible and its inverse holds the expected numbers of visits.
+        # Sentences end with probability 1 iff every state can reach the end (absorbing
+        # Markov chain): then I - Q is invertible and its inverse holds the expected
+        # numbers of visits.
         can_end = set(
             np.flatnonzero(
                 ((self.next_state < 0) & (self.emission > 0)).any(axis=1)
@@ -150,7 +158,8 @@ class Grammar:
         self._tokens = float(visits.sum())
 
     def entropy_rate(self) -> float:
-        """Exact entropy of the language in nats per token (words, "." and EOS all count).
+        """Exact entropy of the language in nats per token (words, "." and EOS all
+        count).
 
         It is H / L with H the entropy of a whole sentence and L the expected number
         of tokens per sentence: the limit of the per-token cross-entropy of the best
@@ -168,11 +177,13 @@ class Grammar:
 
     # ---------------------------------------------------------------- vocabulary
     def vocabulary(self) -> tuple[str, ...]:
-        """All words, in a fixed order that every array here is aligned with; ends with "." and ``EOS``."""
+        """All words, in a fixed order that every array here is aligned with; ends with
+        "." and ``EOS``."""
         return self._vocab
 
     def word_index(self, word: str) -> int:
-        """Position of ``word`` in :meth:`vocabulary`; ``ValueError`` (with suggestions) if it is unknown."""
+        """Position of ``word`` in :meth:`vocabulary`; ``ValueError`` (with suggestions)
+        if it is unknown."""
         try:
             return self._index[word]
         except (KeyError, TypeError):
@@ -204,7 +215,8 @@ class Grammar:
 
     # ---------------------------------------------------------------- the forward pass
     def _walk(self, words):
-        """State after each word: (state or -1 after EOS, index of the first impossible word or None)."""
+        """State after each word: (state or -1 after EOS, index of the first impossible
+        word or None)."""
         s = 0
         for t, w in enumerate(words):
             i = self._index.get(w)
@@ -225,8 +237,8 @@ class Grammar:
         if bad is not None:
             if s < 0:
                 raise ValueError(
-                    f"state_after: the sentence ended with {EOS!r} before position {bad}; "
-                    "nothing can follow the end token"
+                    f"state_after: the sentence ended with {EOS!r} before position "
+                    f"{bad}; nothing can follow the end token"
                 )
             allowed = [
                 self._vocab[i]
@@ -235,18 +247,20 @@ class Grammar:
             ]
             raise ValueError(
                 f"state_after: {' '.join(words[: bad + 1])!r} is not a valid prefix: "
-                f"{words[bad]!r} (position {bad}) cannot follow {' '.join(words[:bad]) or 'the start'!r}"
-                f"; likely next words are {', '.join(map(repr, allowed))}"
+                f"{words[bad]!r} (position {bad}) cannot follow "
+                f"{' '.join(words[:bad]) or 'the start'!r}; likely next words are "
+                f"{', '.join(map(repr, allowed))}"
             )
         if s < 0:
             raise ValueError(
-                f"state_after: the prefix ends with {EOS!r}; the sentence is over and has no "
-                "next-word distribution"
+                f"state_after: the prefix ends with {EOS!r}; the sentence is over and "
+                "has no next-word distribution"
             )
         return s
 
     def next_word_distribution(self, prefix=()) -> np.ndarray:
-        """Exact P(next word | prefix) as an array aligned with :meth:`vocabulary` (sums to 1).
+        """Exact P(next word | prefix) as an array aligned with :meth:`vocabulary` (sums
+        to 1).
 
         ``prefix`` is a list of words or a string of words separated by spaces; the
         empty prefix is the start of a sentence (the model's context ``[EOS]``).
@@ -277,10 +291,11 @@ class Grammar:
         return words
 
     def sentence_logprob(self, words) -> float:
-        """Exact natural log-probability of a whole sentence; ``-inf`` if it is not in the language.
+        """Exact natural log-probability of a whole sentence; ``-inf`` if it is not in
+        the language.
 
-        ``words`` ends with "." (the final ``EOS``, which follows "." with probability 1,
-        may be included or left out). An unknown word raises ``ValueError``.
+        ``words`` ends with "." (the final ``EOS``, which follows "." with probability
+        1, may be included or left out). An unknown word raises ``ValueError``.
         """
         words = self._sentence_words(words, "sentence_logprob")
         s, total = 0, 0.0
@@ -293,7 +308,8 @@ class Grammar:
         return total if s < 0 else -math.inf
 
     def is_grammatical(self, words) -> bool:
-        """True if ``words`` is a complete sentence of the language (ending with ".", optionally ``EOS``).
+        """True if ``words`` is a complete sentence of the language (ending with ".",
+        optionally ``EOS``).
 
         Unknown words simply make the answer False.
         """
@@ -304,7 +320,8 @@ class Grammar:
         return bad is None and s < 0
 
     def is_valid_prefix(self, words) -> bool:
-        """True if some sentence of the language starts with ``words`` (a complete sentence counts).
+        """True if some sentence of the language starts with ``words`` (a complete
+        sentence counts).
 
         Unknown words simply make the answer False.
         """
@@ -313,7 +330,8 @@ class Grammar:
 
     # ---------------------------------------------------------------- sampling
     def sample_sentences(self, n: int, rng=None) -> list[list[str]]:
-        """Draw ``n`` independent sentences; each is a list of words ending with "." (``EOS`` left out).
+        """Draw ``n`` independent sentences; each is a list of words ending with "."
+        (``EOS`` left out).
 
         ``rng`` is a ``numpy.random.Generator``, an int seed or None.
         """
@@ -338,10 +356,12 @@ class Grammar:
         return out
 
     def sample_prefixes(self, n: int, rng=None) -> list[list[str]]:
-        """``n`` contexts as a model meets them: a sampled sentence cut before a uniformly chosen token.
+        """``n`` contexts as a model meets them: a sampled sentence cut before a
+        uniformly chosen token.
 
         The token after the cut may be any word, "." or ``EOS``, so a prefix may be
-        empty (sentence start) or a whole sentence ending with "." (next token: ``EOS``).
+        empty (sentence start) or a whole sentence ending with "." (next token:
+        ``EOS``).
         """
         rng = as_generator(rng)
         sentences = self.sample_sentences(n, rng)
@@ -353,12 +373,13 @@ GRAMMAR = Grammar()
 
 # Module-level shortcuts to the methods of GRAMMAR.
 def vocabulary() -> tuple[str, ...]:
-    """The words of :data:`GRAMMAR`, ending with "." and ``EOS``; every array is aligned with it."""
+    """The words of :data:`GRAMMAR`, ending with "." and ``EOS``; arrays align to it."""
     return GRAMMAR.vocabulary()
 
 
 def sample_sentences(n: int, rng=None) -> list[list[str]]:
-    """``n`` sentences of :data:`GRAMMAR` (lists of words ending with "."); see :meth:`Grammar.sample_sentences`."""
+    """``n`` sentences of :data:`GRAMMAR` (lists of words ending with "."); see
+    :meth:`Grammar.sample_sentences`."""
     return GRAMMAR.sample_sentences(n, rng)
 
 
@@ -368,12 +389,14 @@ def sample_prefixes(n: int, rng=None) -> list[list[str]]:
 
 
 def next_word_distribution(prefix=()) -> np.ndarray:
-    """Exact next-word probabilities after ``prefix``; see :meth:`Grammar.next_word_distribution`."""
+    """Exact next-word probabilities after ``prefix``; see
+    :meth:`Grammar.next_word_distribution`."""
     return GRAMMAR.next_word_distribution(prefix)
 
 
 def sentence_logprob(words) -> float:
-    """Exact log-probability of a sentence (``-inf`` if ungrammatical); see :meth:`Grammar.sentence_logprob`."""
+    """Exact log-probability of a sentence (``-inf`` if ungrammatical); see
+    :meth:`Grammar.sentence_logprob`."""
     return GRAMMAR.sentence_logprob(words)
 
 
@@ -388,5 +411,6 @@ def is_valid_prefix(words) -> bool:
 
 
 def entropy_rate() -> float:
-    """Exact entropy rate of the language in nats per token; see :meth:`Grammar.entropy_rate`."""
+    """Exact entropy rate of the language in nats per token; see
+    :meth:`Grammar.entropy_rate`."""
     return GRAMMAR.entropy_rate()

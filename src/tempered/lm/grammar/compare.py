@@ -20,16 +20,17 @@ from .lexicon import EOS
 
 
 def _prefix_batch(prefixes, func: str):
-    """(list of prefixes, whether one prefix was given). One prefix is a string or a list of
-    words, the empty list included (the sentence start); anything else is a list of prefixes."""
+    """(list of prefixes, whether one prefix was given). One prefix is a string or a
+    list of words, the empty list included (the sentence start); anything else is a list
+    of prefixes."""
     if isinstance(prefixes, str):
         return [prefixes], True
     try:
         items = list(prefixes)
     except TypeError:
         raise TypeError(
-            f"{func}: prefixes must be a prefix (list of words or string) or a list of them, "
-            f"got {type(prefixes).__name__}"
+            f"{func}: prefixes must be a prefix (list of words or string) or a list of "
+            f"them, got {type(prefixes).__name__}"
         ) from None
     if all(isinstance(w, str) for w in items):
         return [items], True
@@ -37,14 +38,15 @@ def _prefix_batch(prefixes, func: str):
 
 
 class TemperatureComparison(NamedTuple):
-    """Exact comparison of the true next-word distribution p with the model tempered at T."""
+    """The true next-word distribution p against the model tempered at T, exactly."""
 
     kl: np.ndarray  #: KL(p || q_T) in nats
     impossible_mass: np.ndarray  #: q_T's total probability on tokens with p = 0
 
 
 def word_token_ids(tokenizer) -> np.ndarray:
-    """Token id of every vocabulary word (aligned with :func:`vocabulary`), checking each is ONE token.
+    """Token id of every vocabulary word (aligned with :func:`vocabulary`), checking
+    each is ONE token.
 
     A word is tokenized as it appears inside a sentence (after a space); ``EOS`` is
     the tokenizer's end token. Raises ``ValueError`` if some word needs several tokens.
@@ -57,7 +59,8 @@ def word_token_ids(tokenizer) -> np.ndarray:
         if w == EOS:
             if tokenizer.eos_token != EOS:
                 raise ValueError(
-                    f"word_token_ids: the tokenizer's end token is {tokenizer.eos_token!r}, not {EOS!r}"
+                    "word_token_ids: the tokenizer's end token is "
+                    f"{tokenizer.eos_token!r}, not {EOS!r}"
                 )
             ids.append(tokenizer.eos_token_id)
             continue
@@ -65,7 +68,8 @@ def word_token_ids(tokenizer) -> np.ndarray:
         if len(pieces) != 1:
             raise ValueError(
                 f"word_token_ids: {w!r} is {len(pieces)} tokens "
-                f"{tokenizer.convert_ids_to_tokens(pieces)}, not one; use the grammar model's tokenizer"
+                f"{tokenizer.convert_ids_to_tokens(pieces)}, not one; use the grammar "
+                "model's tokenizer"
             )
         ids.append(pieces[0])
     ids = np.asarray(ids, dtype=np.int64)
@@ -80,7 +84,8 @@ def word_token_ids(tokenizer) -> np.ndarray:
 
 
 def words_to_token_ids(words, tokenizer, *, start: bool = True) -> list[int]:
-    """Token ids of ``words`` (one per word), preceded by ``EOS`` when ``start`` (the model's sentence start)."""
+    """Token ids of ``words`` (one per word), preceded by ``EOS`` when ``start`` (the
+    model's sentence start)."""
     words = as_words(words, "words_to_token_ids", "words")
     ids = word_token_ids(tokenizer)
     out = [tokenizer.eos_token_id] if start else []
@@ -90,8 +95,9 @@ def words_to_token_ids(words, tokenizer, *, start: bool = True) -> list[int]:
 
 
 def token_ids_to_words(ids, tokenizer, *, strict: bool = True) -> list[str]:
-    """The words of token ids (e.g. a generation). A token that is not a word raises ``ValueError``,
-    or with ``strict=False`` is kept as its token string in angle brackets, which no sentence contains.
+    """The words of token ids (e.g. a generation). A token that is not a word raises
+    ``ValueError``, or with ``strict=False`` is kept as its token string in angle
+    brackets, which no sentence contains.
     """
     table = {int(t): w for t, w in zip(word_token_ids(tokenizer), GRAMMAR.vocabulary())}
     out = []
@@ -100,8 +106,9 @@ def token_ids_to_words(ids, tokenizer, *, strict: bool = True) -> list[str]:
         if w is None:
             if strict:
                 raise ValueError(
-                    f"token_ids_to_words: token {t} ({tokenizer.convert_ids_to_tokens(int(t))!r}) "
-                    "is not a word of the grammar"
+                    f"token_ids_to_words: token {t} "
+                    f"({tokenizer.convert_ids_to_tokens(int(t))!r}) is not a word of "
+                    "the grammar"
                 )
             w = f"<{tokenizer.convert_ids_to_tokens(int(t))}>"
         out.append(w)
@@ -111,7 +118,8 @@ def token_ids_to_words(ids, tokenizer, *, strict: bool = True) -> list[str]:
 def model_next_token_logits(
     model, tokenizer, prefixes, *, batch_size: int = 256
 ) -> np.ndarray:
-    """The model's next-token logits (float64, shape (n, model vocabulary)) after each prefix.
+    """The model's next-token logits (float64, shape (n, model vocabulary)) after each
+    prefix.
 
     Each prefix (list of words or string) is fed as ``[EOS] + words``, as in training.
     A single prefix may be passed instead of a list of them (result shape (1, V)); the
@@ -142,7 +150,8 @@ def model_next_token_logits(
 def model_next_word_logits(
     model, tokenizer, prefixes, *, batch_size: int = 256
 ) -> np.ndarray:
-    """The model's logits for the vocabulary's words (shape (n, V), aligned with :func:`vocabulary`).
+    """The model's logits for the vocabulary's words (shape (n, V), aligned with
+    :func:`vocabulary`).
 
     The tokenizer has other tokens too (bytes and pieces of words); a softmax over
     these logits is the model's distribution *given that it emits a word*.
@@ -155,22 +164,27 @@ def model_next_word_logits(
 def kl_and_impossible_mass(
     prefixes, logits, T, *, token_ids=None
 ) -> TemperatureComparison:
-    """Exact KL(p || q_T) and impossible mass, p the true next-word distribution, q_T = softmax(logits / T).
+    """Exact KL(p || q_T) and impossible mass of q_T = softmax(logits / T).
+
+    p is the true next-word distribution after each prefix.
 
     Parameters
     ----------
-    prefixes : a prefix (list of words or string; ``[]`` is the sentence start) or a list of n prefixes
+    prefixes : a prefix or a list of n prefixes
+        A prefix is a list of words or a string; ``[]`` is the sentence start.
     logits : array, shape (V,) or (n, V)
-        Model logits over the vocabulary's words (``model_next_word_logits``), or, with
-        ``token_ids``, over the model's whole vocabulary (``model_next_token_logits``).
+        Model logits over the vocabulary's words (``model_next_word_logits``), or,
+        with ``token_ids``, over the model's whole vocabulary
+        (``model_next_token_logits``).
     T : float or 1-D array of temperatures >= 0 (0 and inf are the limits)
     token_ids : array of the words' token ids (``word_token_ids(tokenizer)``), optional
-        Given, q_T is over every token, and tokens that are not words count as impossible.
+        Given, q_T is over every token, and tokens that are not words count as
+        impossible.
 
     Returns ``TemperatureComparison(kl, impossible_mass)``, each of shape
-    (n, len(T)), with the n axis dropped for a single prefix and the T axis for a scalar T.
-    ``impossible_mass`` is the probability q_T gives to continuations with p = 0;
-    ``kl`` is ``inf`` where q_T is 0 on a possible word (e.g. at T = 0).
+    (n, len(T)), with the n axis dropped for a single prefix and the T axis for a
+    scalar T. ``impossible_mass`` is the probability q_T gives to continuations
+    with p = 0; ``kl`` is ``inf`` where q_T is 0 on a possible word (e.g. at T = 0).
     """
     plist, single = _prefix_batch(prefixes, "kl_and_impossible_mass")
     p = GRAMMAR.next_word_distributions(plist)
@@ -179,22 +193,24 @@ def kl_and_impossible_mass(
         u = u[None]
     if u.ndim != 2 or u.shape[0] != p.shape[0]:
         raise ValueError(
-            f"kl_and_impossible_mass: logits must have shape (V,) or (n, V) for {p.shape[0]} "
-            f"prefix(es), got {np.shape(logits)}"
+            "kl_and_impossible_mass: logits must have shape (V,) or (n, V) for "
+            f"{p.shape[0]} prefix(es), got {np.shape(logits)}"
         )
     if token_ids is not None:
         token_ids = np.asarray(token_ids)
         if token_ids.shape != (p.shape[1],):
             raise ValueError(
-                f"kl_and_impossible_mass: token_ids must have one id per word ({p.shape[1]})"
+                "kl_and_impossible_mass: token_ids must have one id per word "
+                f"({p.shape[1]})"
             )
         full = np.zeros((p.shape[0], u.shape[1]))
         full[:, token_ids] = p
         p = full
     if u.shape[1] != p.shape[1]:
         raise ValueError(
-            f"kl_and_impossible_mass: logits have {u.shape[1]} columns but the vocabulary has "
-            f"{p.shape[1]} words; pass token_ids for logits over the whole model vocabulary"
+            f"kl_and_impossible_mass: logits have {u.shape[1]} columns but the "
+            f"vocabulary has {p.shape[1]} words; pass token_ids for logits over the "
+            "whole model vocabulary"
         )
     temps = np.atleast_1d(np.asarray(T, dtype=np.float64))
     if temps.ndim != 1:

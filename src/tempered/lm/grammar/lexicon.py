@@ -164,7 +164,8 @@ QUALITY_ADJECTIVES = {  # each group fits the noun classes in its key
     ("place",): ["dark", "sunny", "busy", "peaceful", "distant", "crowded", "open"],
 }
 
-# determiner -> number it imposes ("sg", "pl" or "any"); "a" stands for a/an, chosen by the next word.
+# determiner -> number it imposes ("sg", "pl" or "any"); "a" stands for a/an, chosen by
+# the next word.
 DETERMINERS = [
     ("the", "any", 30),
     ("a", "sg", 15),
@@ -184,7 +185,8 @@ DETERMINERS = [
     ("three", "pl", 1),
 ]
 
-# (plural present = base, singular present, past, subjects allowed: "A" any animate, "P" people only)
+# (plural present = base, singular present, past, subjects allowed: "A" any animate, "P"
+# people only)
 VERBS = {
     "intransitive": [
         ("sleep", "sleeps", "slept", "A"),
@@ -319,7 +321,7 @@ def starts_with_vowel(word: str) -> bool:
 
 
 def lexicon_order() -> list[str]:
-    """Every word in a readable order: function words, names, nouns, adjectives, verbs, adverbs."""
+    """Every word in a readable order: function words, names, nouns, ..., adverbs."""
     words = ["the", "a", "an"] + [d for d, _, _ in DETERMINERS if d not in ("the", "a")]
     words += ["that", "with", "from"] + LOCATIVE_PREPOSITIONS + CONJUNCTIONS + NAMES
     for forms in NOUNS.values():

@@ -37,12 +37,13 @@ class GrammarError(RuntimeError):
     """The grammar's rules do not compile to a proper deterministic automaton."""
 
 
-# Nonterminals are tuples. A rule is (probability, {word: probability} or None for an empty rule, next).
+# Nonterminals are tuples. A rule is (probability, {word: probability} or None for an
+# empty rule, next).
 CLAUSE, CE, END, COMP = ("CLAUSE",), ("CE",), ("END",), ("COMP",)
 
 
 def _adv(cont):
-    """The optional adverb slot before ``cont`` (idempotent: one slot, never two in a row)."""
+    """The optional adverb slot before ``cont`` (idempotent: never two in a row)."""
     return cont if cont[0] == "ADV" else ("ADV", cont)
 
 
@@ -239,7 +240,7 @@ def rules_for(nt):
 
 @functools.cache
 def closure(nt) -> dict:
-    """{(word, next nonterminal): probability} for ``nt`` with empty rules summed away."""
+    """{(word, next nonterminal): probability} for ``nt``, empty rules summed away."""
     out = defaultdict(float)
     for p, words, nxt in rules_for(nt):
         if p == 0:
