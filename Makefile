@@ -1,6 +1,9 @@
 # Temperature course: two commands do everything, and each creates the environment it needs.
 #   make book   build the HTML book into _build/html (first run also creates .venv: ~3 min)
-#   make test   run every test: package, notebooks (nbval), book build, course checks
+#   make test   run every test: lint, package, notebooks (nbval), book build, browser, assignments
+#   make test-fast   lint, unit and property tests only (about a minute)
+#   make test-repro  notebooks, unit tests, book and browser tests on other floating-point kernels
+#   make lint   ruff (Python, notebooks, chapter pages) and ESLint (the widget script)
 #   make serve  build, then serve the book on http://127.0.0.1:8000
 #   make bench  print the benchmark figures
 #   make assignments  student and autograder versions of the assignments (otter-grader)
@@ -12,7 +15,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 WEB    := web/node_modules/.installed
 
-.PHONY: env book serve test bench notebooks clean browser tex pdf assignments grade
+.PHONY: env book serve test test-fast test-repro lint bench notebooks clean browser tex pdf assignments grade
 
 env: $(STAMP)
 
@@ -43,8 +46,23 @@ browser:
 	    echo "!!! LOUD: could not apt-get install chromium; the browser tests will be skipped"; \
 	  else echo "!!! LOUD: apt-get is unavailable; install chromium yourself or the browser tests will be skipped"; fi; }
 
-test: $(STAMP) $(WEB) browser
-	$(BIN)/python -m pytest
+# Two workers (the course machine has two cores). loadfile keeps each notebook (a file) in one
+# kernel; the book is built once for both workers (tests/conftest.py). 15 slowest printed.
+PYTEST := $(BIN)/python -m pytest -n 2 --dist loadfile --durations=15
+
+lint: $(STAMP) $(WEB)
+	$(BIN)/ruff check .
+	$(BIN)/python tools/lint_pages.py
+	cd web && npm run --silent lint
+
+test-fast: lint
+	$(PYTEST) tests/unit -m "not slow"
+
+test: $(STAMP) $(WEB) browser lint
+	$(PYTEST)
+
+test-repro: $(STAMP) $(WEB) browser
+	$(BIN)/python tools/test_repro.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
@@ -73,7 +91,7 @@ grade: $(STAMP)
 	$(BIN)/python tools/assignments.py grade "$(ASSIGNMENT)" "$(SUBMISSIONS)" $(if $(OUT),--out "$(OUT)")
 
 notebooks: $(STAMP)
-	$(BIN)/python tools/execute_notebooks.py
+	$(BIN)/python tools/notebooks.py execute
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis

@@ -1,4 +1,5 @@
-"""Project-wide pytest set-up: block the network for pytest and everything it spawns.
+"""Project-wide pytest set-up: pin thread counts, and block the network for pytest and
+everything it spawns.
 
 Putting tests/netguard on PYTHONPATH makes every Python process started during
 the run (notebook kernels, the book build) import its sitecustomize, which
@@ -8,9 +9,17 @@ import importlib.util
 import os
 from pathlib import Path
 
+# One thread for BLAS and OpenMP, in pytest and in every kernel it starts: how a
+# reduction is split between threads changes its rounding. Set before NumPy or torch
+# is imported by a test; `make test-repro` overrides them to prove nothing depends
+# on it.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
 GUARD_DIR = Path(__file__).parent / "tests" / "netguard"
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(GUARD_DIR), os.environ.get("PYTHONPATH")]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 _spec = importlib.util.spec_from_file_location("netguard", GUARD_DIR / "sitecustomize.py")
 _spec.loader.exec_module(importlib.util.module_from_spec(_spec))  # installs the guard in pytest itself
+

@@ -11,12 +11,27 @@ HTML = ROOT / "_build" / "html"
 
 
 @pytest.fixture(scope="session")
-def built_book() -> Path:
-    """Build the whole book (every page re-read) with -W -n --keep-going; return the HTML folder.
+def built_book(testrun_uid) -> Path:
+    """Build the whole book once per test run, with -W -n --keep-going; return the HTML folder.
 
-    The execution cache is cleared first: it is keyed on notebook code only, so a
+    With pytest-xdist several workers ask for it: a file lock lets the first build
+    it and the others reuse that build (the stamp names the test run). The
+    execution cache is cleared first: it is keyed on the pages' code only, so a
     change in the package would otherwise leave stale outputs in the book.
     """
+    from filelock import FileLock
+
+    (ROOT / "_build").mkdir(exist_ok=True)
+    stamp = ROOT / "_build" / ".built-for-test-run"
+    with FileLock(ROOT / "_build" / ".book-build.lock"):
+        if stamp.exists() and stamp.read_text() == testrun_uid:
+            return HTML
+        _build_book()
+        stamp.write_text(testrun_uid)
+    return HTML
+
+
+def _build_book() -> None:
     shutil.rmtree(ROOT / "_build" / ".jupyter_cache", ignore_errors=True)
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
     result = subprocess.run(
@@ -27,4 +42,3 @@ def built_book() -> Path:
         problems = [line for line in (result.stdout + result.stderr).splitlines()
                     if "WARNING" in line or "ERROR" in line or "Error" in line]
         pytest.fail("book build failed:\n" + "\n".join(problems[-40:] or result.stdout.splitlines()[-40:]))
-    return HTML
