@@ -5,6 +5,7 @@ Putting tests/netguard on PYTHONPATH makes every Python process started during
 the run (notebook kernels, the book build) import its sitecustomize, which
 refuses non-loopback connections. Importing it here guards pytest itself.
 """
+
 import importlib.util
 import os
 from pathlib import Path
@@ -17,9 +18,13 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 GUARD_DIR = Path(__file__).parent / "tests" / "netguard"
-os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(GUARD_DIR), os.environ.get("PYTHONPATH")]))
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    filter(None, [str(GUARD_DIR), os.environ.get("PYTHONPATH")])
+)
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-_spec = importlib.util.spec_from_file_location("netguard", GUARD_DIR / "sitecustomize.py")
-_spec.loader.exec_module(importlib.util.module_from_spec(_spec))  # installs the guard in pytest itself
-
+_spec = importlib.util.spec_from_file_location(
+    "netguard", GUARD_DIR / "sitecustomize.py"
+)
+# installs the guard in pytest itself
+_spec.loader.exec_module(importlib.util.module_from_spec(_spec))

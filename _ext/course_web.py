@@ -9,6 +9,7 @@
 - Writes ``<html>/downloads/temperature-notebooks.zip`` with every notebook.
 - Drops repeated identical <script> entries from pages.
 """
+
 from __future__ import annotations
 
 import os
@@ -19,7 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 NODE_MODULES = ROOT / "web" / "node_modules"
 
-# (source under node_modules, destination under vendor/); MathJax without its speech engine.
+# (source under node_modules, destination under vendor/);
+# MathJax without its speech engine.
 VENDOR = [
     ("mathjax/es5/tex-chtml.js", "mathjax/tex-chtml.js"),
     ("mathjax/es5/input/tex/extensions", "mathjax/input/tex/extensions"),
@@ -42,8 +44,10 @@ def _copy_assets(app, exception):
     outdir = Path(app.outdir)
     missing = [src for src, _ in VENDOR if not (NODE_MODULES / src).exists()]
     if missing:
-        raise RuntimeError(f"web assets missing ({', '.join(missing)}): run `npm ci --prefix web` "
-                           "(make book does it) so the book can serve MathJax and widgets itself")
+        raise RuntimeError(
+            f"web assets missing ({', '.join(missing)}): run `npm ci --prefix web` "
+            "(make book does it) so the book can serve MathJax and widgets itself"
+        )
     for src, dest in VENDOR:
         source, target = NODE_MODULES / src, outdir / "vendor" / dest
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -53,18 +57,28 @@ def _copy_assets(app, exception):
             shutil.copy2(source, target)
     downloads = outdir / "downloads"
     downloads.mkdir(exist_ok=True)
-    with zipfile.ZipFile(downloads / "temperature-notebooks.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(
+        downloads / "temperature-notebooks.zip", "w", zipfile.ZIP_DEFLATED
+    ) as archive:
         for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
             archive.write(notebook, f"temperature-notebooks/{notebook.name}")
-        archive.write(ROOT / "requirements.txt", "temperature-notebooks/requirements.txt")
+        archive.write(
+            ROOT / "requirements.txt", "temperature-notebooks/requirements.txt"
+        )
 
 
 def _drop_repeated_scripts(app, pagename, templatename, context, doctree):
-    """Keep the first of identical <script> entries (some extensions add theirs twice, whatever the priority)."""
+    """Keep the first of identical <script> entries.
+
+    Some extensions add theirs twice, whatever the priority.
+    """
     seen, unique = set(), []
     for script in context.get("script_files", []):
         attributes = getattr(script, "attributes", None) or {}
-        key = (str(getattr(script, "filename", script) or ""), attributes.get("body", ""))  # None and "" alike
+        key = (
+            str(getattr(script, "filename", script) or ""),
+            attributes.get("body", ""),
+        )  # None and "" alike
         if key not in seen:
             seen.add(key)
             unique.append(script)

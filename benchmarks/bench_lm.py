@@ -4,10 +4,12 @@ For the bundled tiny models ("grammar", "austen"): load time, and time for 50
 new tokens, greedy and sampled at T = 1 (top_k = 0, i.e. the full softmax).
 For SmolLM2-135M-Instruct: the first conversion of its GGUF file (into a
 temporary cache directory, so the user's cache is left alone), the cached load,
-and the same 50-token timings. Two torch threads, as on the course machines (and, for comparison, greedy with one).
+and the same 50-token timings. Two torch threads, as on the course machines
+(and, for comparison, greedy with one).
 
     .venv/bin/python benchmarks/bench_lm.py
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -39,12 +41,17 @@ def line(label: str, seconds: float, goal: float, note: str = "") -> None:
     verdict = "ok" if seconds <= goal else "OVER"
     shown = f"{seconds * 1e3:8.0f} ms" if goal < 1 else f"{seconds:8.2f} s "
     goal_shown = f"{goal * 1e3:.0f} ms" if goal < 1 else f"{goal:.0f} s"
-    print(f"  {label:<38s} {shown}   goal <= {goal_shown:<7s} {verdict}{note}", flush=True)
+    print(
+        f"  {label:<38s} {shown}   goal <= {goal_shown:<7s} {verdict}{note}", flush=True
+    )
 
 
 def generation_seconds(model, inputs, repeats: int, with_cpu: bool = False, **kwargs):
-    """Median wall time of generating exactly NEW_TOKENS tokens, after a warm-up (and the median
-    CPU time of this process, if ``with_cpu``)."""
+    """Median wall time of generating exactly NEW_TOKENS tokens, after a warm-up.
+
+    Also the median CPU time of this process, if ``with_cpu``.
+    """
+
     def run(n=NEW_TOKENS):
         with torch.no_grad():
             out = model.generate(**inputs, max_new_tokens=n, min_new_tokens=n, **kwargs)
@@ -59,27 +66,52 @@ def generation_seconds(model, inputs, repeats: int, with_cpu: bool = False, **kw
         cpu = time.process_time()
         times.append(timed(run)[1])
         cpu_times.append(time.process_time() - cpu)
-    return (statistics.median(times), statistics.median(cpu_times)) if with_cpu else statistics.median(times)
+    return (
+        (statistics.median(times), statistics.median(cpu_times))
+        if with_cpu
+        else statistics.median(times)
+    )
 
 
 def bench_generation(model, tokenizer, prompt: str, goal: float, repeats: int) -> None:
     inputs = dict(tokenizer(prompt, return_tensors="pt"))
-    pad = {"pad_token_id": tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id}
+    pad = {
+        "pad_token_id": tokenizer.pad_token_id
+        if tokenizer.pad_token_id is not None
+        else tokenizer.eos_token_id
+    }
     greedy = generation_seconds(model, inputs, repeats, do_sample=False, **pad)
     line(f"{NEW_TOKENS} tokens, greedy", greedy, goal)
-    sampled = generation_seconds(model, inputs, repeats, do_sample=True, temperature=1.0, top_k=0, top_p=1.0, **pad)
+    sampled = generation_seconds(
+        model,
+        inputs,
+        repeats,
+        do_sample=True,
+        temperature=1.0,
+        top_k=0,
+        top_p=1.0,
+        **pad,
+    )
     line(f"{NEW_TOKENS} tokens, sampled T = 1, top_k = 0", sampled, goal)
-    # On a shared machine two threads can be far slower than one (each waits for the other at every op):
-    # the one-thread figure tells a busy machine from a slow model.
-    # With one thread the process's CPU time is what the wall time would be on an idle core.
+    # On a shared machine two threads can be far slower than one (each waits for
+    # the other at every op): the one-thread figure tells a busy machine from a
+    # slow model. With one thread the process's CPU time is what the wall time
+    # would be on an idle core.
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        single, cpu = generation_seconds(model, inputs, repeats, with_cpu=True, do_sample=False, **pad)
+        single, cpu = generation_seconds(
+            model, inputs, repeats, with_cpu=True, do_sample=False, **pad
+        )
     finally:
         torch.set_num_threads(threads)
     idle = f"{cpu * 1e3:.0f} ms" if goal < 1 else f"{cpu:.2f} s"
-    line(f"{NEW_TOKENS} tokens, greedy, 1 thread", single, goal, f"  (CPU time {idle}: wall time on an idle core)")
+    line(
+        f"{NEW_TOKENS} tokens, greedy, 1 thread",
+        single,
+        goal,
+        f"  (CPU time {idle}: wall time on an idle core)",
+    )
 
 
 def bench_bundled(name: str) -> None:
@@ -94,7 +126,9 @@ def bench_bundled(name: str) -> None:
     n_params = sum(p.numel() for p in model.parameters())
     print(f"  {n_params / 1e6:.2f}M parameters, vocabulary {len(tokenizer)}")
     line("load", seconds, GOALS["bundled"]["load"])
-    bench_generation(model, tokenizer, PROMPTS[name], GOALS["bundled"]["tokens"], repeats=5)
+    bench_generation(
+        model, tokenizer, PROMPTS[name], GOALS["bundled"]["tokens"], repeats=5
+    )
 
 
 def bench_smollm2() -> None:
@@ -113,16 +147,27 @@ def bench_smollm2() -> None:
         try:
             with contextlib.redirect_stdout(io.StringIO()):
                 folder, seconds = timed(lambda: smollm2.convert(force=True))
-            line("first conversion (GGUF -> cache)", seconds, GOALS["smollm2"]["convert"])
+            line(
+                "first conversion (GGUF -> cache)", seconds, GOALS["smollm2"]["convert"]
+            )
             print(f"  cache folder {smollm2.folder_size(folder) / 2**20:.0f} MiB")
             (model, tokenizer), seconds = timed(lambda: load_model("smollm2"))
             line("cached load", seconds, GOALS["smollm2"]["load"])
             prompt = smollm2.chat_prompt(tokenizer, CHAT_QUESTION)
-            bench_generation(model, tokenizer, prompt, GOALS["smollm2"]["tokens"], repeats=1)
+            bench_generation(
+                model, tokenizer, prompt, GOALS["smollm2"]["tokens"], repeats=1
+            )
             inputs = tokenizer(prompt, return_tensors="pt")
             with torch.no_grad():
-                out = model.generate(**inputs, max_new_tokens=20, do_sample=False, pad_token_id=tokenizer.pad_token_id)
-            answer = tokenizer.decode(out[0, inputs.input_ids.shape[1]:], skip_special_tokens=True)
+                out = model.generate(
+                    **inputs,
+                    max_new_tokens=20,
+                    do_sample=False,
+                    pad_token_id=tokenizer.pad_token_id,
+                )
+            answer = tokenizer.decode(
+                out[0, inputs.input_ids.shape[1] :], skip_special_tokens=True
+            )
             print(f"  greedy answer to {CHAT_QUESTION!r}: {answer!r}")
         finally:
             if saved is None:
@@ -134,8 +179,11 @@ def bench_smollm2() -> None:
 def main() -> None:
     torch.set_num_threads(2)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
-          f"{os.cpu_count()} CPUs, load average {load:.1f} (times grow when the machine is busy)")
+    print(
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
+        f"{os.cpu_count()} CPUs, load average {load:.1f} "
+        "(times grow when the machine is busy)"
+    )
     _, seconds = timed(lambda: __import__("transformers").AutoModelForCausalLM)
     print(f"importing transformers: {seconds:.1f} s (not counted below)\n")
     for name in ("grammar", "austen"):

@@ -6,6 +6,7 @@ side by side (median of 5 runs after a warm-up). Goal: at least 1e6 per second.
 
     .venv/bin/python benchmarks/bench_metropolis.py
 """
+
 from __future__ import annotations
 
 import time
@@ -18,13 +19,19 @@ from tempered.mcmc import grid_neighbours, metropolis
 GOAL = 1e6
 
 
-def proposals_per_second(energies, neighbours, n_chains: int, n_steps: int, repeats: int = 5) -> float:
+def proposals_per_second(
+    energies, neighbours, n_chains: int, n_steps: int, repeats: int = 5
+) -> float:
     """Median rate over ``repeats`` runs of ``n_steps`` steps of ``n_chains`` chains."""
-    metropolis(energies, 1.0, 50, n_chains=n_chains, neighbours=neighbours, rng=0)  # warm-up
+    metropolis(
+        energies, 1.0, 50, n_chains=n_chains, neighbours=neighbours, rng=0
+    )  # warm-up
     rates = []
     for seed in range(repeats):
         start = time.perf_counter()
-        metropolis(energies, 1.0, n_steps, n_chains=n_chains, neighbours=neighbours, rng=seed)
+        metropolis(
+            energies, 1.0, n_steps, n_chains=n_chains, neighbours=neighbours, rng=seed
+        )
         rates.append(n_chains * n_steps / (time.perf_counter() - start))
     return float(np.median(rates))
 
@@ -33,7 +40,13 @@ def main() -> None:
     energies = rugged_landscape(200, seed=0)
     neighbours = grid_neighbours(energies.size, reach=5)
     print(f"{'chains':>7s} {'steps':>7s} {'proposals/s':>14s}  goal {GOAL:.0e}")
-    for n_chains, n_steps in [(1, 20_000), (10, 20_000), (100, 10_000), (1_000, 2_000), (10_000, 300)]:
+    for n_chains, n_steps in [
+        (1, 20_000),
+        (10, 20_000),
+        (100, 10_000),
+        (1_000, 2_000),
+        (10_000, 300),
+    ]:
         rate = proposals_per_second(energies, neighbours, n_chains, n_steps)
         flag = "" if rate >= GOAL else "  below goal"
         print(f"{n_chains:7d} {n_steps:7d} {rate:14,.0f}{flag}", flush=True)

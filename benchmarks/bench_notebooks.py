@@ -3,6 +3,7 @@
 Each notebook is executed top to bottom in a fresh kernel (nothing is written
 back). Prints seconds per notebook next to its budget from the issues.
 """
+
 import sys
 import time
 from pathlib import Path
@@ -11,7 +12,17 @@ import nbformat
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
-BUDGET_SECONDS = {"01": 15, "02": 15, "03": 15, "04": 15, "05": 30, "06": 60, "07": 60, "08": 60, "09": 60}
+BUDGET_SECONDS = {
+    "01": 15,
+    "02": 15,
+    "03": 15,
+    "04": 15,
+    "05": 30,
+    "06": 60,
+    "07": 60,
+    "08": 60,
+    "09": 60,
+}
 
 
 def main() -> None:
@@ -19,8 +30,12 @@ def main() -> None:
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         start = time.perf_counter()
-        NotebookClient(nb, timeout=600, kernel_name="python3",
-                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        NotebookClient(
+            nb,
+            timeout=600,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(path.parent)}},
+        ).execute()
         seconds = time.perf_counter() - start
         budget = BUDGET_SECONDS.get(path.name[:2], 60)
         flag = "" if seconds <= budget else "  OVER BUDGET"

@@ -4,12 +4,20 @@ A tick re-computes the distribution, moves the artists in place, repaints
 them over the cached background and encodes the PNG the front end shows.
 Budget: 25 ms per tick.
 """
+
 import time
 
 import numpy as np
 
-from tempered.widgets import (BoltzmannExplorer, LimitsExplorer, SmoothMaxExplorer, TemperatureExplorer,
-                              NextTokenExplorer, TruncationExplorer, TwoLogitExplorer)
+from tempered.widgets import (
+    BoltzmannExplorer,
+    LimitsExplorer,
+    NextTokenExplorer,
+    SmoothMaxExplorer,
+    TemperatureExplorer,
+    TruncationExplorer,
+    TwoLogitExplorer,
+)
 
 TICKS = 50
 
@@ -39,14 +47,29 @@ def cases():
     boltzmann = BoltzmannExplorer(3 * np.sin(12 * x) + 4 * (x - 0.6) ** 2 * 10)
     yield "Boltzmann landscape (ch. 5)", boltzmann, boltzmann.update, temperatures
     truncation = TruncationExplorer(logits, method="top-p", param=0.9)
-    yield "temperature + top-p (ch. 7)", truncation, lambda T: truncation.update(T=T), temperatures
+    yield (
+        "temperature + top-p (ch. 7)",
+        truncation,
+        lambda T: truncation.update(T=T),
+        temperatures,
+    )
     next_token = NextTokenExplorer("the dog that", model="grammar")
-    yield "next token, grammar model (ch. 6)", next_token, lambda T: next_token.update(T=T), temperatures
+    yield (
+        "next token, grammar model (ch. 6)",
+        next_token,
+        lambda T: next_token.update(T=T),
+        temperatures,
+    )
     from tempered.flows import fit_moons_flows
     from tempered.widgets.flow import FlowSamplesExplorer
 
     flows = FlowSamplesExplorer(fit_moons_flows()[0])
-    yield "flow samples at latent tau (ch. 8)", flows, flows.update, np.linspace(0, 1.2, TICKS)
+    yield (
+        "flow samples at latent tau (ch. 8)",
+        flows,
+        flows.update,
+        np.linspace(0, 1.2, TICKS),
+    )
 
 
 def main() -> None:

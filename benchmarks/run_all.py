@@ -1,7 +1,8 @@
 """Run every benchmark script in this folder (bench_*.py) and print its figures.
 
-    .venv/bin/python benchmarks/run_all.py
+.venv/bin/python benchmarks/run_all.py
 """
+
 import subprocess
 import sys
 from pathlib import Path

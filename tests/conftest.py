@@ -1,4 +1,5 @@
 """Shared fixtures: the book is built once per test session, warnings as errors."""
+
 import shutil
 import subprocess
 import sys
@@ -12,7 +13,9 @@ HTML = ROOT / "_build" / "html"
 
 @pytest.fixture(scope="session")
 def built_book(testrun_uid) -> Path:
-    """Build the whole book once per test run, with -W -n --keep-going; return the HTML folder.
+    """Build the whole book once per test run; return the HTML folder.
+
+    The build runs with -W -n --keep-going.
 
     With pytest-xdist several workers ask for it: a file lock lets the first build
     it and the others reuse that build (the stamp names the test run). The
@@ -36,9 +39,17 @@ def _build_book() -> None:
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
     result = subprocess.run(
         [str(jupyter_book), "build", str(ROOT), "-W", "-n", "--keep-going", "--all"],
-        capture_output=True, text=True, timeout=1800,
+        capture_output=True,
+        text=True,
+        timeout=1800,
     )
     if result.returncode != 0:
-        problems = [line for line in (result.stdout + result.stderr).splitlines()
-                    if "WARNING" in line or "ERROR" in line or "Error" in line]
-        pytest.fail("book build failed:\n" + "\n".join(problems[-40:] or result.stdout.splitlines()[-40:]))
+        problems = [
+            line
+            for line in (result.stdout + result.stderr).splitlines()
+            if "WARNING" in line or "ERROR" in line or "Error" in line
+        ]
+        pytest.fail(
+            "book build failed:\n"
+            + "\n".join(problems[-40:] or result.stdout.splitlines()[-40:])
+        )

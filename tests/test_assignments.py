@@ -1,4 +1,5 @@
-"""The classroom: every assignment under assignments/ builds, grades and catches careless answers.
+"""The classroom: every assignment under assignments/ builds, grades and catches
+careless answers.
 
 For each assignment (found by glob, never listed here) ``otter assign`` makes a
 student and an autograder version. Graded with ``otter run`` (no Docker), the
@@ -9,6 +10,7 @@ never reach the student version. Everything is built and graded once per
 session (two worker processes) in a temporary folder, so the output of
 ``make assignments`` is left alone.
 """
+
 from __future__ import annotations
 
 import ast
@@ -28,24 +30,32 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("course_assignments", ROOT / "tools" / "assignments.py")
+_spec = importlib.util.spec_from_file_location(
+    "course_assignments", ROOT / "tools" / "assignments.py"
+)
 A = importlib.util.module_from_spec(_spec)
 sys.modules["course_assignments"] = A  # so that worker processes can find its functions
 _spec.loader.exec_module(A)
 
-pytestmark = pytest.mark.filterwarnings("ignore:Traits should be given as instances:DeprecationWarning")
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Traits should be given as instances:DeprecationWarning"
+)
 
 NAMES = A.assignment_names()
 MUTANTS = [(name, m) for name in NAMES for m in A.load_mutants(name)]
 
 
 def test_assignments_are_discovered():
-    assert len(NAMES) >= 4, f"expected at least four assignments under assignments/, found {NAMES}"
+    assert len(NAMES) >= 4, (
+        f"expected at least four assignments under assignments/, found {NAMES}"
+    )
 
 
 @pytest.fixture(scope="session")
 def classroom(tmp_path_factory):
-    """Build every assignment, write its submissions, grade them all once; return the scores.
+    """Build every assignment, write its submissions, grade them all once.
+
+    Returns the scores.
 
     The solution and the untouched student version of each assignment go
     through ``otter run`` (a fresh Jupyter kernel each), exactly as ``make grade``
@@ -84,19 +94,33 @@ def classroom(tmp_path_factory):
     maxima = {name: A.points_possible(name, build_dir) for name in NAMES}
     for key, row in zip(keys, rows):
         A.add_totals([row], maxima[key[0]])
-    # The untouched student notebook, run as a learner runs it (public checks from its metadata).
+    # The untouched student notebook, run as a learner runs it
+    # (public checks from its metadata).
     copies = []
     for name in NAMES:
         folder = tmp_path_factory.mktemp(f"learner-{name}")
-        copies.append(str(shutil.copy(A.student_notebook(name, build_dir), folder / f"{name}.ipynb")))
+        copies.append(
+            str(
+                shutil.copy(
+                    A.student_notebook(name, build_dir), folder / f"{name}.ipynb"
+                )
+            )
+        )
     with ProcessPoolExecutor(max_workers=2) as pool:
         learner_errors = dict(zip(NAMES, pool.map(A.run_notebook, copies)))
-    return {"build": build_dir, "maxima": maxima, "scores": dict(zip(keys, rows)), "submissions": subs,
-            "learner_errors": learner_errors}
+    return {
+        "build": build_dir,
+        "maxima": maxima,
+        "scores": dict(zip(keys, rows)),
+        "submissions": subs,
+        "learner_errors": learner_errors,
+    }
 
 
 def _report(row: dict) -> str:
-    return json.dumps({k: v for k, v in row.items() if k != "submission"}, indent=1)[:1500]
+    return json.dumps({k: v for k, v in row.items() if k != "submission"}, indent=1)[
+        :1500
+    ]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -104,30 +128,48 @@ def test_solution_scores_full_points(classroom, name):
     row = classroom["scores"][(name, "solution")]
     maxima = classroom["maxima"][name]
     assert not row["error"], _report(row)
-    assert not row["cell_errors"], f"{name}: the solution notebook raises errors: {row['cell_errors']}"
+    assert not row["cell_errors"], (
+        f"{name}: the solution notebook raises errors: {row['cell_errors']}"
+    )
     assert row["possible"] > 0
     for q, points in maxima.items():
-        assert row[q] == pytest.approx(points), f"{name}: the solution loses points on {q}\n{_report(row)}"
+        assert row[q] == pytest.approx(points), (
+            f"{name}: the solution loses points on {q}\n{_report(row)}"
+        )
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_student_version_runs_to_the_end_and_scores_zero(classroom, name):
     errors = classroom["learner_errors"][name]
-    assert not errors, f"{name}: the untouched student notebook raises errors when a learner runs it: {errors}"
+    assert not errors, (
+        f"{name}: the untouched student notebook raises errors "
+        f"when a learner runs it: {errors}"
+    )
     row = classroom["scores"][(name, "student")]
     assert not row["error"], _report(row)
-    assert not row["cell_errors"], f"{name}: the untouched student notebook raises errors when graded: {row['cell_errors']}"
-    assert row["total"] == 0, f"{name}: the untouched student notebook earns points\n{_report(row)}"
+    assert not row["cell_errors"], (
+        f"{name}: the untouched student notebook raises errors "
+        f"when graded: {row['cell_errors']}"
+    )
+    assert row["total"] == 0, (
+        f"{name}: the untouched student notebook earns points\n{_report(row)}"
+    )
 
 
-@pytest.mark.parametrize("name, mutant", MUTANTS, ids=[f"{n}--{m['name']}" for n, m in MUTANTS])
+@pytest.mark.parametrize(
+    "name, mutant", MUTANTS, ids=[f"{n}--{m['name']}" for n, m in MUTANTS]
+)
 def test_mutant_loses_points(classroom, name, mutant):
     row = classroom["scores"][(name, mutant["name"])]
-    assert not row["error"], f"{name}: the mutant {mutant['name']!r} could not be graded\n{_report(row)}"
+    assert not row["error"], (
+        f"{name}: the mutant {mutant['name']!r} could not be graded\n{_report(row)}"
+    )
     q = mutant["question"]
     lost = classroom["maxima"][name][q] - row[q]
-    assert lost > 0, (f"{name}: the tests do not catch the mutant {mutant['name']!r} "
-                      f"({mutant['mistake']}); it keeps all points of {q}\n{_report(row)}")
+    assert lost > 0, (
+        f"{name}: the tests do not catch the mutant {mutant['name']!r} "
+        f"({mutant['mistake']}); it keeps all points of {q}\n{_report(row)}"
+    )
     assert row["total"] < row["possible"]
 
 
@@ -135,12 +177,16 @@ def test_mutant_loses_points(classroom, name, mutant):
 def test_in_process_grading_agrees_with_otter_run(classroom, name):
     scores = classroom["scores"]
     first = A.load_mutants(name)[0]["name"]
-    for fast_key, run_key in (((name, "solution", "in-process"), (name, "solution")),
-                              ((name, first), (name, first, "otter run"))):
+    for fast_key, run_key in (
+        ((name, "solution", "in-process"), (name, "solution")),
+        ((name, first), (name, first, "otter run")),
+    ):
         fast, slow = scores[fast_key], scores[run_key]
         assert not fast["error"] and not slow["error"], _report(fast) + _report(slow)
         for q in classroom["maxima"][name]:
-            assert fast[q] == slow[q], f"{name} {run_key[1]} {q}: in process {fast[q]}, otter run {slow[q]}"
+            assert fast[q] == slow[q], (
+                f"{name} {run_key[1]} {q}: in process {fast[q]}, otter run {slow[q]}"
+            )
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -151,13 +197,23 @@ def test_every_question_has_tests_points_and_a_mutant(name):
     mutated = {m["question"] for m in A.load_mutants(name)}
     for q, info in questions.items():
         assert info["points"] and info["points"] > 0, f"{name} {q}: no points"
-        assert sum(t["points"] for t in info["tests"]) == info["points"], f"{name} {q}: test points do not add up"
-        assert any(not t["hidden"] for t in info["tests"]), f"{name} {q}: no public test"
+        assert sum(t["points"] for t in info["tests"]) == info["points"], (
+            f"{name} {q}: test points do not add up"
+        )
+        assert any(not t["hidden"] for t in info["tests"]), (
+            f"{name} {q}: no public test"
+        )
         assert any(t["hidden"] for t in info["tests"]), f"{name} {q}: no hidden test"
-        assert q in mutated, f"{name} {q}: no mutant in mutants.yml exercises this question"
+        assert q in mutated, (
+            f"{name} {q}: no mutant in mutants.yml exercises this question"
+        )
     for m in A.load_mutants(name):
-        assert m["question"] in questions, f"{name}: mutant {m['name']} names an unknown question"
-        assert m.get("mistake") and m.get("replace"), f"{name}: mutant {m['name']} needs a mistake and replacements"
+        assert m["question"] in questions, (
+            f"{name}: mutant {m['name']} names an unknown question"
+        )
+        assert m.get("mistake") and m.get("replace"), (
+            f"{name}: mutant {m['name']} needs a mistake and replacements"
+        )
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -165,9 +221,13 @@ def test_hidden_tests_never_reach_the_student_version(classroom, name):
     hidden = _hidden_tests(name)
     assert hidden, f"{name}: no hidden tests"
     with zipfile.ZipFile(A.autograder_zip(name, classroom["build"])) as zf:
-        autograder_text = "\n".join(zf.read(n).decode() for n in zf.namelist() if n.startswith("tests/"))
+        autograder_text = "\n".join(
+            zf.read(n).decode() for n in zf.namelist() if n.startswith("tests/")
+        )
     for t in hidden:
-        assert t["function"] in autograder_text, f"{name}: hidden test {t['function']} is missing from the autograder"
+        assert t["function"] in autograder_text, (
+            f"{name}: hidden test {t['function']} is missing from the autograder"
+        )
     leaks = _leaks(name, classroom["build"] / name / "student")
     assert not leaks, f"{name}: hidden test text in the student version: {leaks}"
 
@@ -178,8 +238,11 @@ def test_the_leak_check_can_fail(classroom, tmp_path):
     folder = tmp_path / "student"
     shutil.copytree(classroom["build"] / name / "student", folder)
     nb = nbformat.read(folder / f"{name}.ipynb", as_version=4)
-    secret = next(c.source for c in nbformat.read(A.source_notebook(name), as_version=4).cells
-                  if "hidden: true" in c.source)
+    secret = next(
+        c.source
+        for c in nbformat.read(A.source_notebook(name), as_version=4).cells
+        if "hidden: true" in c.source
+    )
     nb.cells.append(nbformat.v4.new_code_cell(secret.split("# END TEST CONFIG", 1)[1]))
     nbformat.write(nb, folder / f"{name}.ipynb")
     assert _leaks(name, folder)
@@ -190,11 +253,15 @@ def test_student_version_has_no_solutions(classroom, name):
     student = nbformat.read(A.student_notebook(name, classroom["build"]), as_version=4)
     text = "\n".join(c.source for c in student.cells if c.cell_type == "code")
     assert "BEGIN SOLUTION" not in text and "# SOLUTION" not in text
-    for mutant in A.load_mutants(name):  # the replaced solution lines are answers, so they must be gone
+    for mutant in A.load_mutants(
+        name
+    ):  # the replaced solution lines are answers, so they must be gone
         for rep in mutant["replace"]:
             line = rep["old"].strip().splitlines()[0]
             if len(line) >= 12:
-                assert line not in text, f"{name}: the solution text {line!r} appears in the student version"
+                assert line not in text, (
+                    f"{name}: the solution text {line!r} appears in the student version"
+                )
     assert student.metadata["kernelspec"]["name"] == "python3"
 
 
@@ -203,17 +270,38 @@ def test_grading_command_writes_a_csv(classroom, tmp_path):
     name = NAMES[0]
     folder = tmp_path / "inbox"
     folder.mkdir()
-    shutil.copy(classroom["submissions"] / name / "solution.ipynb", folder / "alice.ipynb")
+    shutil.copy(
+        classroom["submissions"] / name / "solution.ipynb", folder / "alice.ipynb"
+    )
     shutil.copy(classroom["submissions"] / name / "student.ipynb", folder / "bob.ipynb")
     (folder / "carol.ipynb").write_text("this is not a notebook")
     out = tmp_path / "scores.csv"
-    result = subprocess.run([sys.executable, str(ROOT / "tools" / "assignments.py"), "grade", name, str(folder),
-                             "--out", str(out), "--build-dir", str(classroom["build"])],
-                            capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "tools" / "assignments.py"),
+            "grade",
+            name,
+            str(folder),
+            "--out",
+            str(out),
+            "--build-dir",
+            str(classroom["build"]),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     rows = {r["submission"]: r for r in csv.DictReader(out.open())}
     questions = sorted(classroom["maxima"][name])
-    assert list(next(iter(rows.values())).keys()) == ["submission", *questions, "total", "possible", "error"]
+    assert list(next(iter(rows.values())).keys()) == [
+        "submission",
+        *questions,
+        "total",
+        "possible",
+        "error",
+    ]
     possible = sum(classroom["maxima"][name].values())
     assert float(rows["alice.ipynb"]["total"]) == pytest.approx(possible)
     assert float(rows["bob.ipynb"]["total"]) == 0
@@ -225,22 +313,35 @@ def test_apply_mutant_refuses_text_that_is_not_there(classroom):
     nb = nbformat.read(A.solution_notebook(name, classroom["build"]), as_version=4)
     q = sorted(classroom["maxima"][name])[0]
     with pytest.raises(ValueError, match="exactly once"):
-        A.apply_mutant(nb, {"name": "ghost", "question": q, "replace": [{"old": "no such code", "new": ""}]})
+        A.apply_mutant(
+            nb,
+            {
+                "name": "ghost",
+                "question": q,
+                "replace": [{"old": "no such code", "new": ""}],
+            },
+        )
 
 
-# --- reading the source notebooks ---------------------------------------------------------------
+# --- reading the source notebooks -----------------------------------------------------
+
 
 def _hidden_tests(name: str) -> list[dict]:
     source = nbformat.read(A.source_notebook(name), as_version=4)
-    return [t for info in _questions(source).values() for t in info["tests"] if t["hidden"]]
+    return [
+        t for info in _questions(source).values() for t in info["tests"] if t["hidden"]
+    ]
 
 
 def _leaks(name: str, student_dir: Path) -> list[str]:
     """Names and lines of hidden tests found anywhere in a student folder."""
     source = nbformat.read(A.source_notebook(name), as_version=4)
     # Text students see anyway (the notebook's own cells, public tests) is not a leak.
-    visible = "\n".join(c.source for c in source.cells
-                        if "BEGIN TEST CONFIG" not in c.source or "hidden: false" in c.source)
+    visible = "\n".join(
+        c.source
+        for c in source.cells
+        if "BEGIN TEST CONFIG" not in c.source or "hidden: false" in c.source
+    )
     text = _all_text(student_dir)
     found = []
     for t in _hidden_tests(name):
@@ -251,13 +352,18 @@ def _leaks(name: str, student_dir: Path) -> list[str]:
 
 
 def _questions(nb) -> dict[str, dict]:
-    """Questions of an otter-assign source notebook: points and tests (hidden?, points, body)."""
+    """Questions of an otter-assign source notebook.
+
+    For each: points and tests (hidden?, points, body).
+    """
     out, current, in_tests = {}, None, False
     for cell in nb.cells:
         src = cell.source.strip()
         if cell.cell_type == "raw" and src.startswith("# BEGIN QUESTION"):
             config = yaml.safe_load(src.split("\n", 1)[1])
-            current = out.setdefault(config["name"], {"points": config.get("points"), "tests": []})
+            current = out.setdefault(
+                config["name"], {"points": config.get("points"), "tests": []}
+            )
         elif cell.cell_type == "raw" and src.startswith("# BEGIN TESTS"):
             in_tests = True
         elif cell.cell_type == "raw" and src.startswith("# END TESTS"):
@@ -268,24 +374,37 @@ def _questions(nb) -> dict[str, dict]:
 
 
 def _test_cell(src: str) -> dict:
-    m = re.match(r'"""\s*# BEGIN TEST CONFIG\n(.*?)"""\s*# END TEST CONFIG\n', src, re.S)
+    m = re.match(
+        r'"""\s*# BEGIN TEST CONFIG\n(.*?)"""\s*# END TEST CONFIG\n', src, re.S
+    )
     config = yaml.safe_load(m.group(1)) if m else {}
-    code = src[m.end():] if m else src
-    func = next(node for node in ast.parse(code).body if isinstance(node, ast.FunctionDef))
-    body = [line.strip() for line in code.splitlines()[func.lineno:func.end_lineno]]
-    return {"hidden": bool(config.get("hidden", False)), "points": config.get("points", 0),
-            "function": func.name, "body": [line for line in body if len(line) >= 25]}
+    code = src[m.end() :] if m else src
+    func = next(
+        node for node in ast.parse(code).body if isinstance(node, ast.FunctionDef)
+    )
+    body = [line.strip() for line in code.splitlines()[func.lineno : func.end_lineno]]
+    return {
+        "hidden": bool(config.get("hidden", False)),
+        "points": config.get("points", 0),
+        "function": func.name,
+        "body": [line for line in body if len(line) >= 25],
+    }
 
 
 def _all_text(folder: Path) -> str:
-    """Every file of a folder as text, notebooks both raw and decoded (so escaping hides nothing)."""
+    """Every file of a folder as text.
+
+    Notebooks both raw and decoded (so escaping hides nothing).
+    """
     parts = []
     for path in sorted(folder.rglob("*")):
         if path.is_file():
             raw = path.read_text(errors="replace")
             parts.append(raw)
             if path.suffix == ".ipynb":
-                parts.append(json.dumps(json.loads(raw), ensure_ascii=False))  # normalised
+                parts.append(
+                    json.dumps(json.loads(raw), ensure_ascii=False)
+                )  # normalised
                 parts.extend(_strings(json.loads(raw)))
     return "\n".join(parts)
 

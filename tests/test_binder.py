@@ -1,4 +1,5 @@
 """Binder's requirements stay in step with the main pins."""
+
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -15,7 +16,12 @@ def pins(path: Path) -> dict:
 
 
 def test_binder_pins_match_requirements():
-    main, binder = pins(ROOT / "requirements.txt"), pins(ROOT / "binder" / "requirements.txt")
+    main, binder = (
+        pins(ROOT / "requirements.txt"),
+        pins(ROOT / "binder" / "requirements.txt"),
+    )
     assert binder, "binder/requirements.txt pins nothing"
     for name, version in binder.items():
-        assert main.get(name) == version, f"{name}: binder {version}, requirements.txt {main.get(name)}"
+        assert main.get(name) == version, (
+            f"{name}: binder {version}, requirements.txt {main.get(name)}"
+        )

@@ -1,4 +1,5 @@
 """The book builds with warnings as errors, and the pages carry what they promise."""
+
 import json
 import re
 import zipfile
@@ -37,11 +38,15 @@ def test_every_chapter_has_its_paired_notebook_next_in_the_toc():
             assert files[i + 1] == f"notebooks/{match[1]}-{match[2]}", name
 
 
-@pytest.mark.parametrize("page", ["book/01-why-temperature", "notebooks/01-why-temperature"])
+@pytest.mark.parametrize(
+    "page", ["book/01-why-temperature", "notebooks/01-why-temperature"]
+)
 def test_chapter_pages_have_math_figures_with_alt_text_and_outputs(built_book, page):
     html = (built_book / f"{page}.html").read_text()
     assert 'class="math' in html, "no math on the page"
-    images = [tag for tag in re.findall(r"<img [^>]*>", html) if "_images/" in tag]  # content, not theme logos
+    images = [
+        tag for tag in re.findall(r"<img [^>]*>", html) if "_images/" in tag
+    ]  # content, not theme logos
     assert images, "no figure on the page"
     for tag in images:
         alt = re.search(r'alt="([^"]*)"', tag)
@@ -69,8 +74,14 @@ def notebook_pages() -> list[str]:
 @pytest.mark.parametrize("page", notebook_pages())
 def test_notebook_pages_offer_launch_buttons_and_a_download(built_book, page):
     html = (built_book / f"{page}.html").read_text()
-    assert f"mybinder.org/v2/gh/temperature-course/temperature/main?urlpath=tree/{page}.ipynb" in html
-    assert f"colab.research.google.com/github/temperature-course/temperature/blob/main/{page}.ipynb" in html
+    assert (
+        f"mybinder.org/v2/gh/temperature-course/temperature/main?urlpath=tree/{page}.ipynb"
+        in html
+    )
+    assert (
+        f"colab.research.google.com/github/temperature-course/temperature/blob/main/{page}.ipynb"
+        in html
+    )
     assert "github.com/temperature-course/temperature/issues/new" in html
     assert f'href="../_sources/{page}.ipynb"' in html
     assert (built_book / "_sources" / f"{page}.ipynb").is_file()
@@ -82,26 +93,41 @@ def test_zip_of_all_notebooks(built_book):
     for notebook in (ROOT / "notebooks").glob("*.ipynb"):
         assert f"temperature-notebooks/{notebook.name}" in names
     assert "temperature-notebooks/requirements.txt" in names
-    assert 'href="../downloads/temperature-notebooks.zip"' in (built_book / "book" / "intro.html").read_text()
+    assert (
+        'href="../downloads/temperature-notebooks.zip"'
+        in (built_book / "book" / "intro.html").read_text()
+    )
 
 
 def test_colab_cell_installs_the_course_package():
     for notebook in (ROOT / "notebooks").glob("*.ipynb"):
-        first_code = next(c for c in json.loads(notebook.read_text())["cells"] if c["cell_type"] == "code")
+        first_code = next(
+            c
+            for c in json.loads(notebook.read_text())["cells"]
+            if c["cell_type"] == "code"
+        )
         source = "".join(first_code["source"])
-        assert '"google.colab" in sys.modules' in source and "%pip install" in source, notebook.name
+        assert '"google.colab" in sys.modules' in source and "%pip install" in source, (
+            notebook.name
+        )
 
 
 def test_no_citation_inside_a_figure_caption():
-    # A {cite} in a caption breaks the PDF (hyperref in a moving argument); cite in the text instead.
+    # A {cite} in a caption breaks the PDF (hyperref in a moving argument);
+    # cite in the text instead.
     for page in (ROOT / "book").glob("*.md"):
         for number, line in enumerate(page.read_text().splitlines(), 1):
-            assert not ("caption:" in line and "{cite}" in line), f"{page.name}:{number}"
+            assert not ("caption:" in line and "{cite}" in line), (
+                f"{page.name}:{number}"
+            )
 
 
 def test_no_page_ships_ipywidgets_state(built_book):
-    # Built pages show static twins; ipywidgets state would pull in the 3.6 MB widget manager,
-    # whose modules are not all served offline. A widget without a static twin fails here.
+    # Built pages show static twins; ipywidgets state would pull in the 3.6 MB
+    # widget manager, whose modules are not all served offline. A widget without
+    # a static twin fails here.
     for page in toc_files():
         html = (built_book / f"{page}.html").read_text()
-        assert "application/vnd.jupyter.widget-state+json" not in html, f"{page} ships ipywidgets state"
+        assert "application/vnd.jupyter.widget-state+json" not in html, (
+            f"{page} ships ipywidgets state"
+        )

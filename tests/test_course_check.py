@@ -1,4 +1,6 @@
-"""The course's structural checker (../shared/checks/course-check) passes on this repository."""
+"""The course's structural checker (../shared/checks/course-check) passes on this
+repository."""
+
 import subprocess
 import sys
 from pathlib import Path
@@ -9,7 +11,15 @@ ROOT = Path(__file__).resolve().parents[1]
 CHECKER = ROOT.parent / "shared" / "checks" / "course-check"
 
 
-@pytest.mark.skipif(not CHECKER.exists(), reason=f"LOUD: course-check not found at {CHECKER}; it ships beside the repo")
+@pytest.mark.skipif(
+    not CHECKER.exists(),
+    reason=f"LOUD: course-check not found at {CHECKER}; it ships beside the repo",
+)
 def test_course_check_passes():
-    result = subprocess.run([sys.executable, str(CHECKER), str(ROOT)], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, str(CHECKER), str(ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -4,6 +4,7 @@ The blocker lives in tests/netguard/sitecustomize.py; conftest.py puts it on
 PYTHONPATH. These tests prove it refuses the outside world and lets loopback
 through, in a plain subprocess and in a real Jupyter kernel (as nbval uses).
 """
+
 import os
 import socket
 import subprocess
@@ -32,7 +33,9 @@ PROBE = textwrap.dedent(
 
 
 def test_guard_is_active_in_pytest():
-    with pytest.raises(socket.NETWORK_GUARD, match="network access blocked during tests"):
+    with pytest.raises(
+        socket.NETWORK_GUARD, match="network access blocked during tests"
+    ):
         socket.create_connection(OUTSIDE, timeout=5)
     with pytest.raises(socket.NETWORK_GUARD):
         socket.create_connection(("example.org", 443), timeout=5)
@@ -43,7 +46,13 @@ def test_guard_is_active_in_pytest():
 
 
 def test_guard_reaches_subprocesses():
-    result = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, env=os.environ, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        capture_output=True,
+        text=True,
+        env=os.environ,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert "loopback ok" in result.stdout
     assert "NetworkBlockedError network access blocked during tests" in result.stdout
@@ -52,12 +61,16 @@ def test_guard_reaches_subprocesses():
 def test_guard_reaches_notebook_kernels():
     manager, client = start_new_kernel(kernel_name="python3")
     try:
-        reply = client.execute_interactive(PROBE, timeout=60, output_hook=lambda msg: outputs.append(msg))
+        reply = client.execute_interactive(
+            PROBE, timeout=60, output_hook=lambda msg: outputs.append(msg)
+        )
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
     assert reply["content"]["status"] == "ok"
-    text = "".join(m["content"].get("text", "") for m in outputs if m["msg_type"] == "stream")
+    text = "".join(
+        m["content"].get("text", "") for m in outputs if m["msg_type"] == "stream"
+    )
     assert "loopback ok" in text and "NetworkBlockedError" in text
 
 

@@ -1,4 +1,6 @@
-"""What git stores of the notebooks: clean, run top to bottom, and what the book renders."""
+"""What git stores of the notebooks: clean, run top to bottom, and what the book
+renders."""
+
 import importlib.util
 from pathlib import Path
 
@@ -7,7 +9,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-_spec = importlib.util.spec_from_file_location("notebook_tools", ROOT / "tools" / "notebooks.py")
+_spec = importlib.util.spec_from_file_location(
+    "notebook_tools", ROOT / "tools" / "notebooks.py"
+)
 notebook_tools = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(notebook_tools)
 
@@ -15,7 +19,9 @@ _spec.loader.exec_module(notebook_tools)
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_stored_notebook_is_clean_and_was_run_top_to_bottom(path):
     problems = notebook_tools.problems(nbformat.read(path, as_version=4))
-    assert not problems, "run `make notebooks` (tools/notebooks.py execute):\n" + "\n".join(problems)
+    assert not problems, (
+        "run `make notebooks` (tools/notebooks.py execute):\n" + "\n".join(problems)
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -29,8 +35,9 @@ def test_the_check_finds_what_it_must():
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("1 + 1", execution_count=2)
     cell.metadata["execution"] = {"iopub.status.busy": "2026-11-29T10:00:00Z"}
-    cell.outputs = [nbformat.v4.new_output("error", ename="ValueError", evalue="x",
-                                           traceback=[])]
+    cell.outputs = [
+        nbformat.v4.new_output("error", ename="ValueError", evalue="x", traceback=[])
+    ]
     nb.cells = [cell]
     nb.metadata["widgets"] = {"state": {}}
     found = "\n".join(notebook_tools.problems(nb))

@@ -23,6 +23,7 @@ points) and ``mutants.yml`` (careless answers the tests must catch).
 Nothing here uses the network or Docker; the environment that runs this script
 must already have what the notebooks import (numpy, tempered, otter-grader).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,23 +47,32 @@ BUILD = ROOT / "_build" / "assignments"
 CELL_TIMEOUT = 300  # seconds a single cell of a submission may run while grading
 
 
-# --- discovery --------------------------------------------------------------------------------
+# --- discovery ------------------------------------------------------------------------
+
 
 def assignment_names() -> list[str]:
-    """Every assignment: a folder of assignments/ holding a notebook with the folder's name."""
-    return sorted(p.parent.name for p in SOURCES.glob("*/*.ipynb") if p.stem == p.parent.name)
+    """Every assignment: a folder of assignments/ holding a notebook with the
+    folder's name."""
+    return sorted(
+        p.parent.name for p in SOURCES.glob("*/*.ipynb") if p.stem == p.parent.name
+    )
 
 
 def source_notebook(name: str) -> Path:
     path = SOURCES / name / f"{name}.ipynb"
     if not path.is_file():
-        raise SystemExit(f"no assignment {name!r}: {path.relative_to(ROOT)} does not exist "
-                         f"(known: {', '.join(assignment_names())})")
+        raise SystemExit(
+            f"no assignment {name!r}: {path.relative_to(ROOT)} does not exist "
+            f"(known: {', '.join(assignment_names())})"
+        )
     return path
 
 
 def load_mutants(name: str) -> list[dict]:
-    """The mutants of an assignment: name, question, mistake, replace: [{old, new}, ...]."""
+    """The mutants of an assignment.
+
+    Each has name, question, mistake, replace: [{old, new}, ...].
+    """
     path = SOURCES / name / "mutants.yml"
     mutants = yaml.safe_load(path.read_text()) if path.exists() else None
     return mutants or []
@@ -79,12 +89,15 @@ def solution_notebook(name: str, build: Path = BUILD) -> Path:
 def autograder_zip(name: str, build: Path = BUILD) -> Path:
     zips = sorted((build / name / "autograder").glob(f"{name}-autograder_*.zip"))
     if not zips:
-        raise SystemExit(f"{name}: no autograder zip under {build / name / 'autograder'}; "
-                         "run `make assignments` (tools/assignments.py build) first")
+        raise SystemExit(
+            f"{name}: no autograder zip under {build / name / 'autograder'}; "
+            "run `make assignments` (tools/assignments.py build) first"
+        )
     return zips[-1]
 
 
-# --- build ------------------------------------------------------------------------------------
+# --- build ----------------------------------------------------------------------------
+
 
 def _needs_build(name: str, build_dir: Path = BUILD) -> bool:
     """True when the assignment was never built or its source notebook changed since."""
@@ -96,37 +109,58 @@ def _assign(name: str, build: Path, run_tests: bool) -> tuple[str, int, str]:
     out = build / name
     shutil.rmtree(out, ignore_errors=True)
     out.parent.mkdir(parents=True, exist_ok=True)
-    # `otter assign` in a child process (it changes directory), with otter's log receiver patched.
-    cmd = [sys.executable, __file__, "assign-one", name, str(out)] + ([] if run_tests else ["--no-run-tests"])
+    # `otter assign` in a child process (it changes directory),
+    # with otter's log receiver patched.
+    cmd = [sys.executable, __file__, "assign-one", name, str(out)] + (
+        [] if run_tests else ["--no-run-tests"]
+    )
     result = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     return name, result.returncode, result.stdout + result.stderr
 
 
 def assign_one(name: str, out: Path, run_tests: bool) -> None:
-    """``otter assign`` one source notebook into ``out`` (what ``otter assign --no-pdfs`` does)."""
+    """``otter assign`` one source notebook into ``out``.
+
+    This is what ``otter assign --no-pdfs`` does.
+    """
     from otter.assign import main as otter_assign
 
     _init_worker(CELL_TIMEOUT, quiet=False)
-    otter_assign(str(source_notebook(name)), str(out), no_pdfs=True, no_run_tests=not run_tests)
+    otter_assign(
+        str(source_notebook(name)), str(out), no_pdfs=True, no_run_tests=not run_tests
+    )
 
 
-def build(names: list[str] | None = None, *, build_dir: Path = BUILD, run_tests: bool = True,
-          jobs: int = 2) -> None:
+def build(
+    names: list[str] | None = None,
+    *,
+    build_dir: Path = BUILD,
+    run_tests: bool = True,
+    jobs: int = 2,
+) -> None:
     """Run ``otter assign`` on each assignment (in parallel); raise if any fails."""
     names = names or assignment_names()
     with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(names)))) as pool:
-        results = list(pool.map(_assign, names, [build_dir] * len(names), [run_tests] * len(names)))
+        results = list(
+            pool.map(_assign, names, [build_dir] * len(names), [run_tests] * len(names))
+        )
     failed = [(n, log) for n, code, log in results if code != 0]
-    for name, code, log in results:
+    for name, code, _log in results:
         print(f"{name}: {'ok' if code == 0 else 'FAILED'} -> {build_dir / name}")
     if failed:
-        raise RuntimeError("otter assign failed:\n" + "\n\n".join(f"--- {n}\n{log[-3000:]}" for n, log in failed))
+        raise RuntimeError(
+            "otter assign failed:\n"
+            + "\n\n".join(f"--- {n}\n{log[-3000:]}" for n, log in failed)
+        )
 
 
-# --- grading ----------------------------------------------------------------------------------
+# --- grading --------------------------------------------------------------------------
+
 
 def _patch_otter_log_receiver() -> None:
-    """Stop otter 7.0.0's log receiver from spinning forever when a kernel hangs up mid-record.
+    """Stop otter 7.0.0's log receiver from spinning forever.
+
+    This happens when a kernel hangs up mid-record.
 
     ``otter.execute.logging.LogRecordStreamHandler.handle`` reads a record with
     ``while len(chunk) < slen: chunk += recv(...)``; once the kernel's socket is
@@ -159,8 +193,11 @@ def _patch_otter_log_receiver() -> None:
 
 
 def _init_worker(cell_timeout: int, quiet: bool) -> None:
-    """Prepare a grading process: patch otter's log receiver, give each executed cell a time
-    limit (nbclient has none by default) and silence the kernels' stderr."""
+    """Prepare a grading process.
+
+    Patch otter's log receiver, give each executed cell a time limit (nbclient
+    has none by default) and silence the kernels' stderr.
+    """
     from nbconvert.preprocessors import ExecutePreprocessor
 
     _patch_otter_log_receiver()
@@ -185,7 +222,10 @@ def _one_line(text: str, limit: int = 300) -> str:
 
 
 def _assignment_of(zip_path: str) -> str:
-    """The assignment name recorded in an autograder zip (otter checks submissions against it)."""
+    """The assignment name recorded in an autograder zip.
+
+    Otter checks submissions against it.
+    """
     import zipfile
 
     with zipfile.ZipFile(zip_path) as zf:
@@ -193,7 +233,9 @@ def _assignment_of(zip_path: str) -> str:
 
 
 def grade_one(submission: str, zip_path: str) -> dict:
-    """Grade one notebook with ``otter run`` (no container); return its score per question.
+    """Grade one notebook with ``otter run`` (no container).
+
+    Returns its score per question.
 
     The dict has the submission's file name, one entry per question graded,
     ``error`` (empty when grading went through) and ``cell_errors``, the
@@ -205,27 +247,38 @@ def grade_one(submission: str, zip_path: str) -> dict:
 
     row: dict = {"submission": Path(submission).name, "error": "", "cell_errors": []}
     try:
-        with _tempdir() as tmp, contextlib.redirect_stdout(io.StringIO()), \
-                contextlib.redirect_stderr(io.StringIO()):
+        with (
+            _tempdir() as tmp,
+            contextlib.redirect_stdout(io.StringIO()),
+            contextlib.redirect_stderr(io.StringIO()),
+        ):
             copy = Path(tmp) / f"{_assignment_of(zip_path)}.ipynb"
             shutil.copyfile(submission, copy)
-            results = otter_run(str(copy), autograder=zip_path, output_dir=None, no_logo=True)
+            results = otter_run(
+                str(copy), autograder=zip_path, output_dir=None, no_logo=True
+            )
     except Exception as err:  # a submission that cannot be graded scores 0 and says why
         row["error"] = _one_line(f"{type(err).__name__}: {err}")
         return row
     if results.catastrophic_error:
-        row["error"] = _one_line(f"{type(results.catastrophic_error).__name__}: {results.catastrophic_error}")
+        row["error"] = _one_line(
+            f"{type(results.catastrophic_error).__name__}: {results.catastrophic_error}"
+        )
     for q, test_file in results.results.items():
         row[q] = round(float(test_file.score), 4)
-    for cell in (results.notebook.cells if results.notebook is not None else []):
+    for cell in results.notebook.cells if results.notebook is not None else []:
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
-                row["cell_errors"].append(f"{out.get('ename')}: {out.get('evalue')}"[:200])
+                row["cell_errors"].append(
+                    f"{out.get('ename')}: {out.get('evalue')}"[:200]
+                )
     return row
 
 
 def grade_in_process(submission: str, zip_path: str) -> dict:
-    """Grade a *trusted* notebook quickly, as ``otter run`` does but without a Jupyter kernel.
+    """Grade a *trusted* notebook quickly.
+
+    As ``otter run`` does, but without a Jupyter kernel.
 
     Only for notebooks the course itself writes (the mutants of the test suite):
     the cells run with ``exec`` in this process, with no time limit. Like
@@ -246,7 +299,11 @@ def grade_in_process(submission: str, zip_path: str) -> dict:
     nb = nbformat.read(submission, as_version=4)
     transform = TransformerManager().transform_cell
     cwd = os.getcwd()
-    with _tempdir() as tmp, contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    with (
+        _tempdir() as tmp,
+        contextlib.redirect_stdout(io.StringIO()),
+        contextlib.redirect_stderr(io.StringIO()),
+    ):
         with zipfile.ZipFile(zip_path) as zf:
             zf.extractall(tmp)
         tests = sorted(str(p) for p in Path(tmp, "tests").glob("*.py"))
@@ -256,11 +313,15 @@ def grade_in_process(submission: str, zip_path: str) -> dict:
             Notebook.init_grading_mode(str(Path(tmp, "tests")))
             env: dict = {"__name__": "__main__"}
             for i, cell in enumerate(nb.cells):
-                if cell.cell_type != "code" or "otter_ignore" in cell.metadata.get("tags", []):
+                if cell.cell_type != "code" or "otter_ignore" in cell.metadata.get(
+                    "tags", []
+                ):
                     continue
                 try:
                     exec(compile(transform(cell.source), f"<cell {i}>", "exec"), env)
-                except Exception as err:  # like a kernel with allow_errors: note it and go on
+                except (
+                    Exception
+                ) as err:  # like a kernel with allow_errors: note it and go on
                     row["cell_errors"].append(f"{type(err).__name__}: {err}"[:200])
             for test in tests:
                 Checker.check_if_not_already_checked(test, global_env=env)
@@ -280,46 +341,80 @@ def grade_in_process(submission: str, zip_path: str) -> dict:
 
 
 def run_notebook(path: str, timeout: int = CELL_TIMEOUT) -> list[str]:
-    """Run a notebook top to bottom in a fresh kernel, in its own folder, as a learner would.
+    """Run a notebook top to bottom in a fresh kernel, in its own folder.
+
+    As a learner would.
 
     Errors are allowed (the run goes on); returns the errors that cells raised.
     """
     from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
-                       resources={"metadata": {"path": str(Path(path).parent)}}).execute()
-    return [f"cell {i}: {out.get('ename')}: {out.get('evalue')}"[:300]
-            for i, cell in enumerate(nb.cells) for out in cell.get("outputs", [])
-            if out.get("output_type") == "error"]
+    with (
+        contextlib.redirect_stdout(io.StringIO()),
+        contextlib.redirect_stderr(io.StringIO()),
+    ):
+        NotebookClient(
+            nb,
+            timeout=timeout,
+            kernel_name="python3",
+            allow_errors=True,
+            resources={"metadata": {"path": str(Path(path).parent)}},
+        ).execute()
+    return [
+        f"cell {i}: {out.get('ename')}: {out.get('evalue')}"[:300]
+        for i, cell in enumerate(nb.cells)
+        for out in cell.get("outputs", [])
+        if out.get("output_type") == "error"
+    ]
 
 
-def grade_tasks(tasks: list[tuple[Path, Path]], *, jobs: int = 2, cell_timeout: int = CELL_TIMEOUT,
-                quiet: bool = True, fast: list[bool] | None = None) -> list[dict]:
-    """Grade (submission, autograder zip) pairs in parallel processes, in the given order.
+def grade_tasks(
+    tasks: list[tuple[Path, Path]],
+    *,
+    jobs: int = 2,
+    cell_timeout: int = CELL_TIMEOUT,
+    quiet: bool = True,
+    fast: list[bool] | None = None,
+) -> list[dict]:
+    """Grade (submission, autograder zip) pairs in parallel processes.
+
+    In the given order.
 
     ``fast[i]`` grades task i with :func:`grade_in_process` instead of ``otter run``.
     """
     if not tasks:
         return []
     fast = fast or [False] * len(tasks)
-    with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(tasks))), initializer=_init_worker,
-                             initargs=(cell_timeout, quiet)) as pool:
-        futures = [pool.submit(grade_in_process if f else grade_one, str(s), str(z))
-                   for (s, z), f in zip(tasks, fast)]
+    with ProcessPoolExecutor(
+        max_workers=max(1, min(jobs, len(tasks))),
+        initializer=_init_worker,
+        initargs=(cell_timeout, quiet),
+    ) as pool:
+        futures = [
+            pool.submit(grade_in_process if f else grade_one, str(s), str(z))
+            for (s, z), f in zip(tasks, fast)
+        ]
         return [f.result() for f in futures]
 
 
-def grade(name: str, submissions: list[Path], *, build_dir: Path = BUILD, jobs: int = 2,
-          cell_timeout: int = CELL_TIMEOUT) -> list[dict]:
+def grade(
+    name: str,
+    submissions: list[Path],
+    *,
+    build_dir: Path = BUILD,
+    jobs: int = 2,
+    cell_timeout: int = CELL_TIMEOUT,
+) -> list[dict]:
     """Grade notebooks of one assignment; one dict per submission, in the given order.
 
     Besides :func:`grade_one`'s entries, each dict has every question (0 when
     it could not be graded), the ``total`` and the ``possible`` points.
     """
     zip_path = autograder_zip(name, build_dir)
-    rows = grade_tasks([(s, zip_path) for s in submissions], jobs=jobs, cell_timeout=cell_timeout)
+    rows = grade_tasks(
+        [(s, zip_path) for s in submissions], jobs=jobs, cell_timeout=cell_timeout
+    )
     return add_totals(rows, points_possible(name, build_dir))
 
 
@@ -333,7 +428,10 @@ def add_totals(rows: list[dict], maxima: dict[str, float]) -> list[dict]:
 
 
 def points_possible(name: str, build_dir: Path = BUILD) -> dict[str, float]:
-    """Points of each question, read from the autograder's test files (public + hidden)."""
+    """Points of each question.
+
+    Read from the autograder's test files (public + hidden).
+    """
     import zipfile
 
     from otter.test_files import ExceptionTestFile
@@ -361,15 +459,20 @@ def write_csv(rows: list[dict], path: Path, questions: list[str]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fields = ["submission", *questions, "total", "possible", "error"]
     with open(path, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
+        writer = csv.DictWriter(
+            f, fieldnames=fields, extrasaction="ignore", lineterminator="\n"
+        )
         writer.writeheader()
         writer.writerows(rows)
 
 
-# --- mutants ----------------------------------------------------------------------------------
+# --- mutants --------------------------------------------------------------------------
+
 
 def solution_cells_by_question(nb) -> dict[str, list[int]]:
-    """Map each question to the indices of its solution cells in an otter-assign output notebook.
+    """Map each question to the indices of its solution cells.
+
+    The notebook is an otter-assign output notebook.
 
     A solution cell is tagged ``otter_assign_solution_cell`` (autograder version) or
     ``otter_answer_cell`` (student version); it belongs to the question whose
@@ -384,14 +487,14 @@ def solution_cells_by_question(nb) -> dict[str, list[int]]:
             pending.append(i)
             continue
         src = cell.source.strip()
-        if src.startswith("grader.check(\"") and src.endswith("\")"):
-            out.setdefault(src[len("grader.check(\""):-2], []).extend(pending)
+        if src.startswith('grader.check("') and src.endswith('")'):
+            out.setdefault(src[len('grader.check("') : -2], []).extend(pending)
             pending = []
     return out
 
 
 def apply_mutant(nb, mutant: dict):
-    """Return a copy of the solution notebook ``nb`` with the mutant's replacements made.
+    """Return a copy of the solution notebook ``nb`` with the mutant's replacements.
 
     Each ``old`` text must occur exactly once in the solution cells of the
     mutant's question, so a mutant can never silently become the solution.
@@ -399,20 +502,29 @@ def apply_mutant(nb, mutant: dict):
     nb = nbformat.from_dict(json.loads(json.dumps(nb)))
     cells = solution_cells_by_question(nb).get(mutant["question"])
     if not cells:
-        raise ValueError(f"mutant {mutant['name']}: no solution cell for question {mutant['question']!r}")
+        raise ValueError(
+            f"mutant {mutant['name']}: "
+            f"no solution cell for question {mutant['question']!r}"
+        )
     for rep in mutant["replace"]:
         hits = [(i, nb.cells[i].source.count(rep["old"])) for i in cells]
         total = sum(n for _, n in hits)
         if total != 1:
-            raise ValueError(f"mutant {mutant['name']}: {rep['old']!r} occurs {total} times in the solution "
-                             f"of {mutant['question']} (it must occur exactly once)")
+            raise ValueError(
+                f"mutant {mutant['name']}: {rep['old']!r} occurs {total} times "
+                "in the solution "
+                f"of {mutant['question']} (it must occur exactly once)"
+            )
         i = next(i for i, n in hits if n)
         nb.cells[i].source = nb.cells[i].source.replace(rep["old"], rep["new"])
     return nb
 
 
 def write_mutants(name: str, out_dir: Path, build_dir: Path = BUILD) -> list[Path]:
-    """Write ``<name>--<mutant>.ipynb`` for each mutant of the assignment; return the paths."""
+    """Write ``<name>--<mutant>.ipynb`` for each mutant of the assignment.
+
+    Returns the paths.
+    """
     nb = nbformat.read(solution_notebook(name, build_dir), as_version=4)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -423,27 +535,40 @@ def write_mutants(name: str, out_dir: Path, build_dir: Path = BUILD) -> list[Pat
     return paths
 
 
-# --- command line -----------------------------------------------------------------------------
+# --- command line ---------------------------------------------------------------------
+
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    p_build = sub.add_parser("build", help="otter assign every (or the named) assignment")
+    p_build = sub.add_parser(
+        "build", help="otter assign every (or the named) assignment"
+    )
     p_build.add_argument("names", nargs="*")
-    p_build.add_argument("--no-run-tests", action="store_true", help="skip otter's check of the solutions")
+    p_build.add_argument(
+        "--no-run-tests",
+        action="store_true",
+        help="skip otter's check of the solutions",
+    )
     p_build.add_argument("--jobs", type=int, default=2)
-    p_grade = sub.add_parser("grade", help="grade a folder of submitted notebooks into a CSV")
+    p_grade = sub.add_parser(
+        "grade", help="grade a folder of submitted notebooks into a CSV"
+    )
     p_grade.add_argument("name")
     p_grade.add_argument("submissions", type=Path)
     p_grade.add_argument("--out", type=Path)
     p_grade.add_argument("--jobs", type=int, default=2)
     p_grade.add_argument("--cell-timeout", type=int, default=CELL_TIMEOUT)
-    p_grade.add_argument("--build-dir", type=Path, default=BUILD, help=argparse.SUPPRESS)
+    p_grade.add_argument(
+        "--build-dir", type=Path, default=BUILD, help=argparse.SUPPRESS
+    )
     p_mut = sub.add_parser("mutants", help="write one mutant submission per mutant")
     p_mut.add_argument("name")
     p_mut.add_argument("out_dir", type=Path, nargs="?")
     sub.add_parser("list", help="list the assignments")
-    p_one = sub.add_parser("assign-one")  # used by build, one child process per assignment
+    p_one = sub.add_parser(
+        "assign-one"
+    )  # used by build, one child process per assignment
     p_one.add_argument("name")
     p_one.add_argument("out", type=Path)
     p_one.add_argument("--no-run-tests", action="store_true")
@@ -464,20 +589,34 @@ def main(argv: list[str]) -> int:
     elif args.command == "grade":
         source_notebook(args.name)
         if not args.submissions.is_dir():
-            raise SystemExit(f"SUBMISSIONS must be a folder of .ipynb files, got {args.submissions}")
+            raise SystemExit(
+                f"SUBMISSIONS must be a folder of .ipynb files, got {args.submissions}"
+            )
         if _needs_build(args.name, args.build_dir):
             build([args.name], build_dir=args.build_dir, run_tests=False)
-        subs = sorted(p for p in args.submissions.glob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+        subs = sorted(
+            p
+            for p in args.submissions.glob("*.ipynb")
+            if ".ipynb_checkpoints" not in p.parts
+        )
         if not subs:
             raise SystemExit(f"no .ipynb files in {args.submissions}")
         questions = sorted(points_possible(args.name, args.build_dir))
-        rows = grade(args.name, subs, build_dir=args.build_dir, jobs=args.jobs, cell_timeout=args.cell_timeout)
+        rows = grade(
+            args.name,
+            subs,
+            build_dir=args.build_dir,
+            jobs=args.jobs,
+            cell_timeout=args.cell_timeout,
+        )
         out = args.out or args.build_dir / args.name / "scores.csv"
         write_csv(rows, out, questions)
         width = max(len(r["submission"]) for r in rows)
         for r in rows:
-            print(f"{r['submission']:<{width}}  {r['total']:g} / {r['possible']:g}"
-                  + (f"  ({r['error'][:80]})" if r["error"] else ""))
+            print(
+                f"{r['submission']:<{width}}  {r['total']:g} / {r['possible']:g}"
+                + (f"  ({r['error'][:80]})" if r["error"] else "")
+            )
         print(f"scores of {len(rows)} submission(s) written to {out}")
     return 0
 

@@ -8,6 +8,7 @@ from standard input; its findings are reported at the page's own line numbers.
 
 Exits 1 when ruff finds anything.
 """
+
 from __future__ import annotations
 
 import json
@@ -67,9 +68,21 @@ def lint(page: Path) -> list[str]:
     source, where = as_python(code_cells(page.read_text()))
     rel = page.relative_to(ROOT)
     result = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "--output-format", "json",
-         "--stdin-filename", str(rel.with_suffix(".py")), "-"],
-        input=source, capture_output=True, text=True, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "check",
+            "--output-format",
+            "json",
+            "--stdin-filename",
+            str(rel.with_suffix(".py")),
+            "-",
+        ],
+        input=source,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     if result.returncode not in (0, 1):
         raise RuntimeError(f"lint_pages: ruff failed on {rel}: {result.stderr}")
@@ -77,8 +90,10 @@ def lint(page: Path) -> list[str]:
     for item in json.loads(result.stdout or "[]"):
         row = item["location"]["row"]
         line = where[row - 1] if 0 < row <= len(where) else row
-        found.append(f"{rel}:{line}:{item['location']['column']}: "
-                     f"{item['code']} {item['message']}")
+        found.append(
+            f"{rel}:{line}:{item['location']['column']}: "
+            f"{item['code']} {item['message']}"
+        )
     return found
 
 

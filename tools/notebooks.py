@@ -17,6 +17,7 @@ re-execution changes nothing but results.
 lists what should not be in git: execution timestamps, widget state, cells
 run out of order, error outputs.
 """
+
 from __future__ import annotations
 
 import os
@@ -67,8 +68,10 @@ def problems(nb: nbformat.NotebookNode) -> list[str]:
             continue
         count += 1
         if cell.execution_count != count:
-            found.append(f"{where}: execution count {cell.execution_count}, expected "
-                         f"{count} (not run top to bottom)")
+            found.append(
+                f"{where}: execution count {cell.execution_count}, expected "
+                f"{count} (not run top to bottom)"
+            )
         for output in cell.outputs:
             if output.output_type == "error":
                 found.append(f"{where}: stores an error ({output.get('ename')})")
@@ -80,26 +83,35 @@ def problems(nb: nbformat.NotebookNode) -> list[str]:
 class _SkippingClient(NotebookClient):
     """Leave cells tagged nbval-skip unexecuted (and without outputs)."""
 
-    async def async_execute_cell(self, cell, cell_index, execution_count=None,
-                                 store_history=True):
+    async def async_execute_cell(
+        self, cell, cell_index, execution_count=None, store_history=True
+    ):
         if SKIP_TAG in cell.metadata.get("tags", []):
             cell.outputs = []
             cell.execution_count = None
             return cell
-        return await super().async_execute_cell(cell, cell_index, execution_count,
-                                                store_history)
+        return await super().async_execute_cell(
+            cell, cell_index, execution_count, store_history
+        )
 
 
 def execute(path: Path) -> float:
-    """Run one notebook top to bottom, clean it, write it back; return the seconds taken."""
+    """Run one notebook top to bottom, clean it, write it back.
+
+    Returns the seconds taken.
+    """
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
     saved = {key: os.environ.get(key) for key in KERNEL_ENV}
     os.environ.update(KERNEL_ENV)  # the kernel inherits this process's environment
     try:
-        _SkippingClient(nb, timeout=600, kernel_name="python3",
-                        resources={"metadata": {"path": str(path.parent)}},
-                        store_widget_state=False).execute()
+        _SkippingClient(
+            nb,
+            timeout=600,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(path.parent)}},
+            store_widget_state=False,
+        ).execute()
     finally:
         for key, value in saved.items():
             if value is None:
@@ -116,7 +128,10 @@ def main(argv: list[str]) -> int:
     paths = [Path(a).resolve() for a in args] or sorted(NOTEBOOKS.glob("*.ipynb"))
     if command == "execute":
         for path in paths:
-            print(f"{path.relative_to(ROOT)}: executed in {execute(path):.1f} s", flush=True)
+            print(
+                f"{path.relative_to(ROOT)}: executed in {execute(path):.1f} s",
+                flush=True,
+            )
         return 0
     if command == "check":
         bad = {p: problems(nbformat.read(p, as_version=4)) for p in paths}

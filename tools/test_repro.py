@@ -1,4 +1,5 @@
-"""make test-repro: the checked outputs do not depend on the CPU's floating-point kernels.
+"""make test-repro: the checked outputs do not depend on the CPU's floating-point
+kernels.
 
 Runs the notebooks under nbval and the unit tests once per setting below, each
 forcing NumPy/SciPy's OpenBLAS, torch's ATen and MKL onto other kernels, or
@@ -12,6 +13,7 @@ with the defaults: a switch that changes nothing proves nothing.
 
     .venv/bin/python tools/test_repro.py [SETTING ...]
 """
+
 from __future__ import annotations
 
 import json
@@ -29,15 +31,22 @@ BASE = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": 
 SETTINGS = {
     "portable-kernels": {
         "why": "torch's non-SIMD ATen kernels, OpenBLAS for an old core (Prescott), "
-               "MKL's compatible (SSE2) code path",
-        "env": {"ATEN_CPU_CAPABILITY": "default", "OPENBLAS_CORETYPE": "Prescott",
-                "MKL_CBWR": "COMPATIBLE"},
+        "MKL's compatible (SSE2) code path",
+        "env": {
+            "ATEN_CPU_CAPABILITY": "default",
+            "OPENBLAS_CORETYPE": "Prescott",
+            "MKL_CBWR": "COMPATIBLE",
+        },
         "book": True,
     },
     "two-threads": {
         "why": "2 threads in OpenBLAS, MKL and OpenMP, OpenBLAS for Sandy Bridge",
-        "env": {"OMP_NUM_THREADS": "2", "OPENBLAS_NUM_THREADS": "2",
-                "MKL_NUM_THREADS": "2", "OPENBLAS_CORETYPE": "Sandybridge"},
+        "env": {
+            "OMP_NUM_THREADS": "2",
+            "OPENBLAS_NUM_THREADS": "2",
+            "MKL_NUM_THREADS": "2",
+            "OPENBLAS_CORETYPE": "Sandybridge",
+        },
         "book": False,
     },
 }
@@ -50,8 +59,12 @@ h = lambda a: hashlib.sha1(np.ascontiguousarray(a).tobytes()).hexdigest()[:10]
 rng = np.random.default_rng(0)
 A, B = rng.normal(size=(300, 300)), rng.normal(size=(300, 300))
 At = torch.tensor(A, dtype=torch.float32)
-pools = [f"{p['internal_api']}" + (f"/{p['architecture']}" if p.get('architecture') else "")
-         + f" x{p['num_threads']}" for p in threadpoolctl.threadpool_info()]
+pools = [
+    f"{p['internal_api']}"
+    + (f"/{p['architecture']}" if p.get('architecture') else "")
+    + f" x{p['num_threads']}"
+    for p in threadpoolctl.threadpool_info()
+]
 print(json.dumps({
     "torch ATen": torch.backends.cpu.get_cpu_capability(),
     "pools": sorted(set(pools)),
@@ -64,14 +77,22 @@ print(json.dumps({
 
 def probe(env: dict) -> dict:
     """What the numerical libraries do in a child process with this environment."""
-    out = subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout)
 
 
 def environment(overrides: dict) -> dict:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("ATEN_CPU_CAPABILITY", "OPENBLAS_CORETYPE", "MKL_CBWR")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("ATEN_CPU_CAPABILITY", "OPENBLAS_CORETYPE", "MKL_CBWR")
+    }
     env.update(BASE)
     env.update(overrides)
     return env
@@ -79,7 +100,9 @@ def environment(overrides: dict) -> dict:
 
 def report_kernels(name: str, env: dict, default: dict) -> None:
     got = probe(env)
-    print(f"  torch ATen kernels: {got['torch ATen']} (default {default['torch ATen']})")
+    print(
+        f"  torch ATen kernels: {got['torch ATen']} (default {default['torch ATen']})"
+    )
     print(f"  thread pools: {', '.join(got['pools'])}")
     for key in ("numpy matmul", "torch matmul (MKL)", "torch softmax"):
         changed = "CHANGED" if got[key] != default[key] else "same bits"
@@ -94,8 +117,19 @@ def run(name: str, setting: dict, default: dict) -> tuple[bool, float]:
     paths = ["notebooks", "tests/unit"]
     if setting["book"]:
         paths += ["tests/test_book.py", "tests/browser"]
-    cmd = [sys.executable, "-m", "pytest", *paths, "-q", "-p", "no:cacheprovider",
-           "-n", "2", "--dist", "loadgroup"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        *paths,
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-n",
+        "2",
+        "--dist",
+        "loadgroup",
+    ]
     start = time.perf_counter()
     result = subprocess.run(cmd, cwd=ROOT, env=env)
     return result.returncode == 0, time.perf_counter() - start
@@ -108,8 +142,12 @@ def main(argv: list[str]) -> int:
         print(f"test_repro: unknown setting(s) {unknown}; known: {list(SETTINGS)}")
         return 2
     default = probe(environment({}))
-    print("defaults of `make test`: torch ATen", default["torch ATen"], "| pools:",
-          ", ".join(default["pools"]))
+    print(
+        "defaults of `make test`: torch ATen",
+        default["torch ATen"],
+        "| pools:",
+        ", ".join(default["pools"]),
+    )
     results = {name: run(name, SETTINGS[name], default) for name in names}
     print("\n=== test-repro summary")
     for name, (ok, seconds) in results.items():

@@ -5,6 +5,7 @@ start-up in pytest itself and in every kernel it spawns (notebook kernels talk
 to their client over loopback, which stays allowed). A blocked attempt raises
 ``NetworkBlockedError`` at once, naming the address, instead of hanging.
 """
+
 import ipaddress
 import socket
 
@@ -32,7 +33,9 @@ def _is_local(address) -> bool:
 def _guard(method):
     def guarded(self, address, *args):
         if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_local(address):
-            raise NetworkBlockedError(f"network access blocked during tests: {address!r} is not loopback")
+            raise NetworkBlockedError(
+                f"network access blocked during tests: {address!r} is not loopback"
+            )
         return method(self, address, *args)
 
     guarded.__name__ = method.__name__
@@ -42,7 +45,9 @@ def _guard(method):
 def _guard_lookup(getaddrinfo):
     def guarded_getaddrinfo(host, *args, **kwargs):
         if host is not None and not _is_local((host,)):
-            raise NetworkBlockedError(f"network access blocked during tests: looking up {host!r}")
+            raise NetworkBlockedError(
+                f"network access blocked during tests: looking up {host!r}"
+            )
         return getaddrinfo(host, *args, **kwargs)
 
     return guarded_getaddrinfo
@@ -52,7 +57,9 @@ def _guard_sendto(method):
     def sendto(self, data, *args):
         address = args[-1]
         if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_local(address):
-            raise NetworkBlockedError(f"network access blocked during tests: {address!r} is not loopback")
+            raise NetworkBlockedError(
+                f"network access blocked during tests: {address!r} is not loopback"
+            )
         return method(self, data, *args)
 
     return sendto
@@ -63,4 +70,6 @@ if not hasattr(socket, "NETWORK_GUARD"):  # install once per process
     socket.socket.connect_ex = _guard(socket.socket.connect_ex)
     socket.socket.sendto = _guard_sendto(socket.socket.sendto)
     socket.getaddrinfo = _guard_lookup(socket.getaddrinfo)
-    socket.NETWORK_GUARD = NetworkBlockedError  # lets a test see that the guard is active
+    socket.NETWORK_GUARD = (
+        NetworkBlockedError  # lets a test see that the guard is active
+    )
