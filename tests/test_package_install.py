@@ -37,6 +37,7 @@ CORE_MODULES = (
     "truncation",
     "checks",
     "style",
+    "determinism",
     "widgets",
 )
 
@@ -50,6 +51,8 @@ CHECK = textwrap.dedent(
     for name in {modules!r}:
         importlib.import_module("tempered." + name)
     import tempered.lm, tempered.lm.grammar  # no torch needed
+    from tempered.determinism import fix_threads_and_seeds
+    fix_threads_and_seeds(0)  # skips torch and threadpoolctl, which are absent
 
     def error(module):
         try:

@@ -10,7 +10,9 @@ extra (see ``[project.optional-dependencies]`` in ``pyproject.toml``):
 - ``tempered[all]``: all of them
 
 Every import of an optional dependency goes through :func:`require`, so a
-missing one always fails the same way, naming the module and the extra.
+missing one always fails the same way, naming the module and the extra; what
+is only used when present (e.g. pinning torch's threads) goes through
+:func:`optional`.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-__all__ = ["require"]
+__all__ = ["require", "optional"]
 
 
 def _is_missing(err: ModuleNotFoundError, module_name: str) -> bool:
@@ -48,3 +50,17 @@ def require(module_name: str, extra: str, feature: str) -> ModuleType:
         raise ModuleNotFoundError(
             f"{feature} needs {missing}: pip install 'tempered[{extra}]'", name=missing
         ) from err
+
+
+def optional(module_name: str) -> ModuleType | None:
+    """Import and return ``module_name`` if it is installed, else None.
+
+    For a dependency that is used when present and skipped otherwise. As with
+    :func:`require`, an installed module that fails to import still raises.
+    """
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as err:
+        if not _is_missing(err, module_name):
+            raise
+        return None

@@ -10,9 +10,10 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pytest
 
-from tempered._optional import require
+from tempered._optional import optional, require
 
 
 def hide(monkeypatch, *names):
@@ -50,6 +51,24 @@ def test_an_error_inside_an_installed_module_is_not_disguised(tmp_path, monkeypa
         require("broken_mod_4711", "lm", "feature")
     assert info.value.name == "no_such_inner_4711"
     assert "pip install" not in str(info.value)
+
+
+def test_optional_gives_the_module_or_none(monkeypatch, tmp_path):
+    assert optional("json") is json
+    hide(monkeypatch, "torch")
+    assert optional("torch") is None
+    (tmp_path / "broken_mod_4712.py").write_text("import no_such_inner_4712\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(ModuleNotFoundError, match="no_such_inner_4712"):
+        optional("broken_mod_4712")
+
+
+def test_fix_threads_and_seeds_without_torch_or_threadpoolctl(monkeypatch):
+    from tempered.determinism import fix_threads_and_seeds
+
+    hide(monkeypatch, "torch", "threadpoolctl")
+    rng = fix_threads_and_seeds(3, threads=1)
+    assert rng.random() == np.random.default_rng(3).random()
 
 
 @pytest.mark.parametrize(
@@ -114,7 +133,7 @@ CORE_WITHOUT_EXTRAS = textwrap.dedent(
         sys.modules[name] = None  # as if not installed
     import tempered, tempered.lm, tempered.lm.grammar, tempered.widgets
     for name in ("softmax", "sampling", "energy", "mcmc", "annealing", "ais", "bandits",
-                 "truncation", "checks", "style"):
+                 "truncation", "checks", "style", "determinism"):
         __import__("tempered." + name)
     try:
         import tempered.flows

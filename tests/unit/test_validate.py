@@ -57,6 +57,7 @@ def test_check_count_raises_value_error_for_every_bad_value():
 def test_callers_name_themselves_and_the_argument():
     from tempered.bandits import boltzmann_bandit, fixed
     from tempered.calibration import reliability_bins
+    from tempered.determinism import fix_threads_and_seeds
     from tempered.energy import rugged_landscape
     from tempered.flows import two_moons
     from tempered.lm import grammar as g
@@ -85,6 +86,14 @@ def test_callers_name_themselves_and_the_argument():
         (
             lambda: grid_neighbours((3, True)),
             "grid_neighbours: shape must be positive ints",
+        ),
+        (
+            lambda: fix_threads_and_seeds(-1),
+            "fix_threads_and_seeds: seed must be an int >= 0",
+        ),
+        (
+            lambda: fix_threads_and_seeds(0, threads=1.0),
+            "fix_threads_and_seeds: threads must be an int >= 1",
         ),
     ]
     for call, message in cases:
