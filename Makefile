@@ -56,7 +56,7 @@ lint: $(STAMP) $(WEB)
 	cd web && npm run --silent lint
 
 test-fast: lint
-	$(PYTEST) tests/unit -m "not slow"
+	$(PYTEST) tests/unit
 
 test: $(STAMP) $(WEB) browser lint
 	$(PYTEST)
