@@ -1,6 +1,6 @@
 """Run every ``tempered`` import of the notebooks, book pages and assignments.
 
-    .venv/bin/python scripts/check_course_imports.py
+    .venv/bin/python tools/check_course_imports.py
 
 Collects the ``import tempered...`` and ``from tempered... import ...``
 statements (parenthesised ones included) of the code cells of
