@@ -5,8 +5,11 @@ ruff reads ``.py`` and ``.ipynb`` files but not MyST pages, so each page's
 from standard input; its findings are reported at the page's own line numbers.
 
     .venv/bin/python tools/lint_pages.py [book/03-temperature.md ...]
+    .venv/bin/python tools/lint_pages.py --format [pages ...]
 
-Exits 1 when ruff finds anything.
+Exits 1 when ruff finds anything. ``--format`` first rewrites each cell with
+``ruff format`` and sorts its imports (cell by cell: a page's cells share one
+namespace, so unused-import fixes are left to the author).
 """
 
 from __future__ import annotations
@@ -39,8 +42,11 @@ def code_cells(text: str) -> list[tuple[int, list[str]]]:
             while i < len(lines) and lines[i].strip() != "---":
                 i += 1
             i += 1
+        options = i
         while i < len(lines) and re.match(r"^:\w[\w-]*:", lines[i]):
             i += 1
+        if i > options and i < len(lines) and not lines[i].strip():
+            i += 1  # the blank line that ends short options belongs to the header
         start, body = i, []
         while i < len(lines) and not lines[i].startswith(fence):
             body.append(lines[i])
@@ -97,8 +103,39 @@ def lint(page: Path) -> list[str]:
     return found
 
 
+def _ruff_fix_cell(code: str) -> str | None:
+    """The cell formatted and import-sorted by ruff, or None if ruff cannot parse it."""
+    for args in (["check", "--select", "I", "--fix", "--quiet"], ["format"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "ruff", *args, "--stdin-filename", "cell.py", "-"],
+            input=code, capture_output=True, text=True, cwd=ROOT,
+        )
+        if result.returncode not in (0, 1) or not result.stdout:
+            return None
+        code = result.stdout
+    return code
+
+
+def format_page(page: Path) -> None:
+    """Rewrite the code cells of a page with ruff's formatter, in place."""
+    lines = page.read_text().splitlines()
+    for start, body in reversed(code_cells("\n".join(lines))):
+        masked = ["# MAGIC " + x if x.lstrip().startswith(("%", "!")) else x for x in body]
+        fixed = _ruff_fix_cell("\n".join(masked) + "\n")
+        if fixed is None:
+            continue
+        new = [x.removeprefix("# MAGIC ") for x in fixed.rstrip("\n").split("\n")]
+        lines[start - 1 : start - 1 + len(body)] = new
+    page.write_text("\n".join(lines) + "\n")
+
+
 def main(argv: list[str]) -> int:
+    fix = "--format" in argv
+    argv = [a for a in argv if a != "--format"]
     pages = [Path(a).resolve() for a in argv] or sorted((ROOT / "book").glob("*.md"))
+    if fix:
+        for page in pages:
+            format_page(page)
     found = [problem for page in pages for problem in lint(page)]
     print("\n".join(found) if found else f"lint_pages: {len(pages)} pages clean")
     return 1 if found else 0
