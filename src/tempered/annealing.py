@@ -93,7 +93,11 @@ def anneal_tsp(
 
     ``temperatures`` has shape (n_steps,) (one schedule for all chains) or
     (n_steps, n_chains) (a schedule per chain); T = 0 accepts only moves that
-    do not lengthen the tour (a quench). ``start`` defaults to random tours.
+    do not lengthen the tour (a quench). A length change smaller than 1e-12 of
+    the tour's length counts as exactly 0, so moves that leave the length
+    unchanged (reversing the whole tour after the first city) are always
+    accepted, whatever the sign of their rounding error. ``start`` defaults to
+    random tours.
     Every ``record_every`` steps (0: never) the lengths (and, with
     ``record_tours``, the tours) are stored; step 0 is the start.
     """
@@ -160,6 +164,12 @@ def anneal_tsp(
             a, bb = tours[rows, i - 1], tours[rows, i]
             c, e = tours[rows, j], tours[rows, (j + 1) % n]
             dL = D[a, c] + D[bb, e] - D[a, bb] - D[c, e]
+            # A move that keeps the length (i = 1, j = n - 1 reverses the whole
+            # cycle) gives dL = +-1e-17 of rounding noise, not 0; at T = 0 its sign
+            # would decide acceptance, and a change of 1e-6 in the input would flip
+            # it. Changes below 1e-12 of the tour length count as exactly 0, which
+            # dL <= T * xi (xi >= 0) always accepts.
+            dL = np.where(np.abs(dL) < 1e-12 * lengths, 0.0, dL)
             accept = dL <= T_block[t] * xis[t]
             if accept.any():
                 inside = (pos >= i[:, None]) & (pos <= j[:, None]) & accept[:, None]
@@ -194,6 +204,9 @@ def held_karp(dist):
     visits exactly the set S of other cities and ends at j in S; it is
     min over k in S - {j} of best[S - {j}, k] + d(k, j), computed for all S of
     one size at a time with NumPy. Returns (length, tour starting at 0).
+    A tour and its reverse have the same length, and which of the two the
+    minimum picks depends on rounding; the tour returned is the canonical one,
+    with tour[1] < tour[-1] (the other is reversed after city 0).
     Limited to 22 cities (memory grows as 2^n).
     """
     D = _check_distances(dist, "held_karp")
@@ -224,4 +237,7 @@ def held_karp(dist):
         j = int(np.argmin(best[prev] + Dm[:, j]))
         S = prev
         tour.append(j)
-    return length, np.array([0] + [c + 1 for c in reversed(tour)])
+    tour = np.array([0] + [c + 1 for c in reversed(tour)])
+    if tour[1] > tour[-1]:  # canonical direction: the smaller neighbour of 0 first
+        tour = np.concatenate(([0], tour[:0:-1]))
+    return length, tour

@@ -275,6 +275,47 @@ def test_held_karp_matches_brute_force(n, seed):
     assert tour_length(tour, d) == pytest.approx(length, rel=1e-12)
 
 
+@pytest.mark.parametrize("n, seed", [(5, 0), (6, 3), (8, 2), (9, 4), (10, 5)])
+def test_held_karp_returns_the_canonical_direction(n, seed):
+    d = random_instance(n, seed)
+    length, tour = held_karp(d)
+    assert tour[0] == 0 and tour[1] < tour[-1]
+    reverse = np.concatenate(([0], tour[:0:-1]))
+    assert tour_length(reverse, d) == pytest.approx(tour_length(tour, d), rel=1e-12)
+    assert tour_length(tour, d) == pytest.approx(length, rel=1e-12)
+
+
+def four_city_distances(x, y):
+    """Tour 0-1-2-3 is the strict optimum, with d(0, 3) = x and d(0, 1) = y."""
+    d = np.array(
+        [[0.0, y, 2.0, x], [y, 0.0, 0.5, 2.0], [2.0, 0.5, 0.0, 0.5], [x, 2.0, 0.5, 0.0]]
+    )
+    return d
+
+
+@pytest.mark.parametrize("x, y", [(0.81, 0.91), (0.04, 0.02), (1.0, 1.0)])
+def test_a_move_that_keeps_the_length_is_accepted_at_T_0(x, y):
+    # Reversing positions 1..3 of 0-1-2-3 gives 0-3-2-1, the same cycle; its length
+    # change ((x + y) - y) - x is 0 in exact arithmetic but 1.1e-16 in floating point
+    # for (0.81, 0.91) and -6.9e-18 for (0.04, 0.02). The other two moves lengthen
+    # the tour, so a quench step keeps the tour or reverses it, and reverses it
+    # exactly when it proposes the whole reversal (1 of 3 proposals).
+    d = four_city_distances(x, y)
+    start = np.array([0, 1, 2, 3])
+    run = anneal_tsp(d, np.zeros(1), n_chains=3000, start=start, rng=0)
+    reversed_ = (run.tours == [0, 3, 2, 1]).all(axis=1)
+    assert np.all(reversed_ | (run.tours == start).all(axis=1))
+    assert 800 < reversed_.sum() < 1200
+    np.testing.assert_allclose(run.lengths, tour_length(start, d), rtol=1e-15)
+
+
+def test_rounding_noise_of_a_length_keeping_move_has_either_sign():
+    # The premise of the test above: without the tolerance, the sign of the noise
+    # would decide, and a positive one would reject the move at T = 0.
+    assert ((0.81 + 0.91) - 0.91) - 0.81 > 0
+    assert ((0.04 + 0.02) - 0.02) - 0.04 < 0
+
+
 def test_annealing_finds_the_optimum_of_a_small_instance():
     d = random_instance(9, 6)
     optimum, _ = held_karp(d)
