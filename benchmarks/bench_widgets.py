@@ -9,15 +9,13 @@ import time
 
 import numpy as np
 
-from tempered.widgets import (
-    BoltzmannExplorer,
-    LimitsExplorer,
-    NextTokenExplorer,
-    SmoothMaxExplorer,
-    TemperatureExplorer,
-    TruncationExplorer,
-    TwoLogitExplorer,
-)
+from tempered.widgets import BoltzmannExplorer
+from tempered.widgets import LimitsExplorer
+from tempered.widgets import NextTokenExplorer
+from tempered.widgets import SmoothMaxExplorer
+from tempered.widgets import TemperatureExplorer
+from tempered.widgets import TruncationExplorer
+from tempered.widgets import TwoLogitExplorer
 
 TICKS = 50
 

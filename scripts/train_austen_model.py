@@ -28,20 +28,16 @@ import time
 from pathlib import Path
 
 import numpy as np
-from lmprep.austen_corpus import (
-    DEBIAN_PACKAGE,
-    LICENSE,
-    deb_version,
-    extract_novels,
-    fetch_janeaustenr,
-    to_paragraphs,
-)
-from lmprep.train import (
-    make_tiny_gpt2,
-    save_model,
-    train_byte_bpe_tokenizer,
-    train_causal_lm,
-)
+from lmprep.austen_corpus import DEBIAN_PACKAGE
+from lmprep.austen_corpus import LICENSE
+from lmprep.austen_corpus import deb_version
+from lmprep.austen_corpus import extract_novels
+from lmprep.austen_corpus import fetch_janeaustenr
+from lmprep.austen_corpus import to_paragraphs
+from lmprep.train import make_tiny_gpt2
+from lmprep.train import save_model
+from lmprep.train import train_byte_bpe_tokenizer
+from lmprep.train import train_causal_lm
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "tempered" / "lm" / "models" / "austen"

@@ -46,12 +46,10 @@ import time
 from pathlib import Path
 
 import numpy as np
-from lmprep.train import (
-    make_tiny_gpt2,
-    save_model,
-    train_byte_bpe_tokenizer,
-    train_causal_lm,
-)
+from lmprep.train import make_tiny_gpt2
+from lmprep.train import save_model
+from lmprep.train import train_byte_bpe_tokenizer
+from lmprep.train import train_causal_lm
 
 from tempered.lm import grammar
 

@@ -108,7 +108,10 @@ def _ruff_fix_cell(code: str) -> str | None:
     for args in (["check", "--select", "I", "--fix", "--quiet"], ["format"]):
         result = subprocess.run(
             [sys.executable, "-m", "ruff", *args, "--stdin-filename", "cell.py", "-"],
-            input=code, capture_output=True, text=True, cwd=ROOT,
+            input=code,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
         )
         if result.returncode not in (0, 1) or not result.stdout:
             return None
@@ -120,7 +123,9 @@ def format_page(page: Path) -> None:
     """Rewrite the code cells of a page with ruff's formatter, in place."""
     lines = page.read_text().splitlines()
     for start, body in reversed(code_cells("\n".join(lines))):
-        masked = ["# MAGIC " + x if x.lstrip().startswith(("%", "!")) else x for x in body]
+        masked = [
+            "# MAGIC " + x if x.lstrip().startswith(("%", "!")) else x for x in body
+        ]
         fixed = _ruff_fix_cell("\n".join(masked) + "\n")
         if fixed is None:
             continue

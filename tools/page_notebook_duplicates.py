@@ -23,7 +23,8 @@ from pathlib import Path
 import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from lint_pages import as_python, code_cells  # noqa: E402
+from lint_pages import as_python  # noqa: E402
+from lint_pages import code_cells  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 ROW = re.compile(r"^\s*D\d+\s+(\S+?):\d+-\d+ ~ (\S+?):\d+-\d+")

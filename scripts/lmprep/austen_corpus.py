@@ -23,7 +23,9 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from .rds import RFormatError, RVector, read_lazyload_db
+from .rds import RFormatError
+from .rds import RVector
+from .rds import read_lazyload_db
 
 DEBIAN_PACKAGE = "r-cran-janeaustenr"
 LICENSE = (

@@ -48,7 +48,8 @@ def make_tiny_gpt2(
 ):
     """A small GPT-2 (about 1M parameters by default), initialised with ``seed``."""
     import torch
-    from transformers import GPT2Config, GPT2LMHeadModel
+    from transformers import GPT2Config
+    from transformers import GPT2LMHeadModel
 
     torch.manual_seed(seed)
     config = GPT2Config(

@@ -24,8 +24,13 @@ shows the code a learner must see. Modules:
 - ``tempered.checks``   friendly checks for exercises
 """
 
-from .sampling import as_generator, gumbel_max_sample, sample
-from .softmax import entropy, log_softmax, logsumexp, tempered_softmax
+from .sampling import as_generator
+from .sampling import gumbel_max_sample
+from .sampling import sample
+from .softmax import entropy
+from .softmax import log_softmax
+from .softmax import logsumexp
+from .softmax import tempered_softmax
 
 __all__ = [
     "tempered_softmax",

@@ -11,7 +11,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import check_count, check_positive_temperature
+from ._validate import check_count
+from ._validate import check_positive_temperature
 from .sampling import as_generator
 from .softmax import logsumexp
 

@@ -12,7 +12,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import check_count, check_positive_temperature
+from ._validate import check_count
+from ._validate import check_positive_temperature
 from .mcmc import BLOCK_DRAWS
 from .sampling import as_generator
 

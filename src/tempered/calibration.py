@@ -14,7 +14,8 @@ import numpy as np
 
 from ._optional import require
 from ._validate import check_count
-from .softmax import log_softmax, tempered_softmax
+from .softmax import log_softmax
+from .softmax import tempered_softmax
 
 optimize = require("scipy.optimize", "calibration", "tempered.calibration")
 

@@ -19,14 +19,13 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import (
-    as_float_array,
-    check_count,
-    check_positive_temperature,
-    check_temperature,
-)
+from ._validate import as_float_array
+from ._validate import check_count
+from ._validate import check_positive_temperature
+from ._validate import check_temperature
 from .softmax import entropy as _entropy
-from .softmax import logsumexp, tempered_softmax
+from .softmax import logsumexp
+from .softmax import tempered_softmax
 
 __all__ = [
     "check_energies",

@@ -18,7 +18,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import check_count, check_positive_temperature, is_int
+from ._validate import check_count
+from ._validate import check_positive_temperature
+from ._validate import is_int
 from .energy import check_energies
 from .sampling import as_generator
 

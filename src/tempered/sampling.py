@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from ._inverse_cdf import draw
-from ._validate import is_int, prepare_logits
+from ._validate import is_int
+from ._validate import prepare_logits
 from .softmax import tempered_exponents
 
 __all__ = ["sample", "gumbel_max_sample", "as_generator"]

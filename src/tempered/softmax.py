@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_float_array, check_axis, checked_max, prepare_logits
+from ._validate import as_float_array
+from ._validate import check_axis
+from ._validate import checked_max
+from ._validate import prepare_logits
 
 __all__ = ["tempered_softmax", "log_softmax", "logsumexp", "entropy"]
 

@@ -43,13 +43,11 @@ import numbers
 
 import numpy as np
 
-from ._validate import (
-    as_float_array,
-    check_int,
-    check_positive_temperature,
-    checked_max,
-    is_int,
-)
+from ._validate import as_float_array
+from ._validate import check_int
+from ._validate import check_positive_temperature
+from ._validate import checked_max
+from ._validate import is_int
 
 __all__ = [
     "ORDERS",

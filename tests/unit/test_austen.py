@@ -17,16 +17,15 @@ import zlib
 
 import pytest
 from lmprep import austen_corpus
-from lmprep.austen_corpus import extract_novels, to_paragraphs
-from lmprep.rds import (
-    RFormatError,
-    RPairlist,
-    RSymbol,
-    RVector,
-    decompress_record,
-    read_lazyload_db,
-    unserialize,
-)
+from lmprep.austen_corpus import extract_novels
+from lmprep.austen_corpus import to_paragraphs
+from lmprep.rds import RFormatError
+from lmprep.rds import RPairlist
+from lmprep.rds import RSymbol
+from lmprep.rds import RVector
+from lmprep.rds import decompress_record
+from lmprep.rds import read_lazyload_db
+from lmprep.rds import unserialize
 
 # ---------------------------------------------------------------------- a tiny encoder
 

@@ -4,14 +4,12 @@ import numpy as np
 import pytest
 import torch
 
-from tempered import (
-    entropy,
-    gumbel_max_sample,
-    log_softmax,
-    logsumexp,
-    sample,
-    tempered_softmax,
-)
+from tempered import entropy
+from tempered import gumbel_max_sample
+from tempered import log_softmax
+from tempered import logsumexp
+from tempered import sample
+from tempered import tempered_softmax
 
 PROBABILITY_FUNCTIONS = [tempered_softmax, log_softmax, sample, gumbel_max_sample]
 GOOD = np.array([1.0, 2.0, 3.0])

@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 
-from tempered.bandits import annealed, boltzmann_bandit, fixed
+from tempered.bandits import annealed
+from tempered.bandits import boltzmann_bandit
+from tempered.bandits import fixed
 
 MEANS = np.array([0.0, 0.5, 1.0, 0.2])
 

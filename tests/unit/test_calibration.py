@@ -4,13 +4,11 @@ import numpy as np
 import pytest
 
 from tempered import tempered_softmax
-from tempered.calibration import (
-    expected_calibration_error,
-    fit_temperature,
-    nll,
-    nll_beta_derivatives,
-    reliability_bins,
-)
+from tempered.calibration import expected_calibration_error
+from tempered.calibration import fit_temperature
+from tempered.calibration import nll
+from tempered.calibration import nll_beta_derivatives
+from tempered.calibration import reliability_bins
 
 
 def _overconfident(seed=0, n=4000, k=5, scale=3.0):

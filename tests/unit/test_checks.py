@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from tempered import tempered_softmax
-from tempered.checks import check_close, check_function
+from tempered.checks import check_close
+from tempered.checks import check_function
 
 
 def test_right_answer_passes(capsys):

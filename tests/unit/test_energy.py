@@ -5,15 +5,14 @@ import math
 import numpy as np
 import pytest
 
-from tempered import entropy, tempered_softmax
-from tempered.energy import (
-    boltzmann,
-    check_positive_temperature,
-    free_energy,
-    log_partition,
-    rugged_landscape,
-    thermodynamics,
-)
+from tempered import entropy
+from tempered import tempered_softmax
+from tempered.energy import boltzmann
+from tempered.energy import check_positive_temperature
+from tempered.energy import free_energy
+from tempered.energy import log_partition
+from tempered.energy import rugged_landscape
+from tempered.energy import thermodynamics
 
 E4 = np.array([0.0, 0.5, 1.5, 3.0])
 

@@ -5,18 +5,16 @@ import numpy as np
 import pytest
 import torch
 
-from tempered.flows import (
-    Coupling,
-    grid,
-    make_flow,
-    normalise_on_grid,
-    pushforward_log_density,
-    tempered_gaussian,
-    tempered_log_density,
-    total_variation,
-    train_flow,
-    two_moons,
-)
+from tempered.flows import Coupling
+from tempered.flows import grid
+from tempered.flows import make_flow
+from tempered.flows import normalise_on_grid
+from tempered.flows import pushforward_log_density
+from tempered.flows import tempered_gaussian
+from tempered.flows import tempered_log_density
+from tempered.flows import total_variation
+from tempered.flows import train_flow
+from tempered.flows import two_moons
 
 torch.set_num_threads(1)
 

@@ -9,20 +9,19 @@ import torch
 
 from tempered.lm import grammar as g
 from tempered.lm import load_model
-from tempered.lm.generation import (
-    compression_ratio,
-    distinct_n,
-    mean_token_loglik,
-    next_token_logits,
-    repetition_rate,
-    sample_manual,
-    token_label,
-)
+from tempered.lm.generation import compression_ratio
+from tempered.lm.generation import distinct_n
+from tempered.lm.generation import mean_token_loglik
+from tempered.lm.generation import next_token_logits
+from tempered.lm.generation import repetition_rate
+from tempered.lm.generation import sample_manual
+from tempered.lm.generation import token_label
 
 
 @pytest.fixture(scope="module")
 def tiny():
-    from transformers import GPT2Config, GPT2LMHeadModel
+    from transformers import GPT2Config
+    from transformers import GPT2LMHeadModel
 
     torch.manual_seed(0)
     config = GPT2Config(

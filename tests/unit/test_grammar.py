@@ -8,7 +8,8 @@ import pytest
 import scipy.stats
 
 from tempered.lm import grammar as g
-from tempered.lm.grammar import EOS, GRAMMAR
+from tempered.lm.grammar import EOS
+from tempered.lm.grammar import GRAMMAR
 from tempered.lm.grammar import rules as grammar_rules
 
 V = len(g.vocabulary())

@@ -8,15 +8,16 @@ import pytest
 from scipy import stats
 
 from tempered.ais import annealed_importance_sampling
-from tempered.annealing import (
-    anneal_tsp,
-    geometric_schedule,
-    held_karp,
-    logarithmic_schedule,
-    tour_length,
-)
-from tempered.energy import boltzmann, rugged_landscape
-from tempered.mcmc import grid_neighbours, metropolis, parallel_tempering
+from tempered.annealing import anneal_tsp
+from tempered.annealing import geometric_schedule
+from tempered.annealing import held_karp
+from tempered.annealing import logarithmic_schedule
+from tempered.annealing import tour_length
+from tempered.energy import boltzmann
+from tempered.energy import rugged_landscape
+from tempered.mcmc import grid_neighbours
+from tempered.mcmc import metropolis
+from tempered.mcmc import parallel_tempering
 
 
 def tv(counts, p):

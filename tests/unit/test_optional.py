@@ -13,7 +13,8 @@ import textwrap
 import numpy as np
 import pytest
 
-from tempered._optional import optional, require
+from tempered._optional import optional
+from tempered._optional import require
 
 
 def hide(monkeypatch, *names):
@@ -102,8 +103,9 @@ def test_importing_a_module_without_its_extra(monkeypatch, module, hidden, messa
 
 
 def test_language_model_functions_without_torch(monkeypatch):
-    from tempered.lm import generation, load_model
+    from tempered.lm import generation
     from tempered.lm import grammar as g
+    from tempered.lm import load_model
 
     hide(monkeypatch, "torch")
     with pytest.raises(

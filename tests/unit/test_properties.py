@@ -6,11 +6,15 @@ so "no NaN, no overflow" is checked, not hoped for.
 """
 
 import numpy as np
-from hypothesis import assume, given
+from hypothesis import assume
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from tempered import entropy, log_softmax, logsumexp, tempered_softmax
+from tempered import entropy
+from tempered import log_softmax
+from tempered import logsumexp
+from tempered import tempered_softmax
 
 temperatures = st.floats(min_value=-4, max_value=4).map(lambda e: 10.0**e)
 finite = st.floats(

@@ -5,7 +5,10 @@ import numpy as np
 import pytest
 import scipy.stats
 
-from tempered import _inverse_cdf, gumbel_max_sample, sample, tempered_softmax
+from tempered import _inverse_cdf
+from tempered import gumbel_max_sample
+from tempered import sample
+from tempered import tempered_softmax
 
 SAMPLERS = [sample, gumbel_max_sample]
 

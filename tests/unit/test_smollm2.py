@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 import torch
 
-from tempered.lm import load_model, smollm2
+from tempered.lm import load_model
+from tempered.lm import smollm2
 
 QUESTION = "What is the capital of France?"
 
@@ -117,7 +118,8 @@ def test_load_model_gives_a_135m_llama(loaded):
 def test_weights_match_the_gguf_package_dequantizer(loaded):
     """An independent check: llama.cpp's own Python reader and dequantizer, and
     transformers' legacy query/key un-permutation, give the weights the model holds."""
-    from gguf import GGUFReader, dequantize
+    from gguf import GGUFReader
+    from gguf import dequantize
     from transformers.modeling_gguf_pytorch_utils import LlamaTensorProcessor
 
     model, _ = loaded

@@ -4,7 +4,10 @@ import numpy as np
 import pytest
 import torch
 
-from tempered import entropy, log_softmax, logsumexp, tempered_softmax
+from tempered import entropy
+from tempered import log_softmax
+from tempered import logsumexp
+from tempered import tempered_softmax
 
 
 def test_matches_the_definition_at_moderate_temperatures():

@@ -9,7 +9,8 @@ import IPython.display
 import numpy as np
 import pytest
 
-from tempered.widgets import static, temperature_explorer
+from tempered.widgets import static
+from tempered.widgets import temperature_explorer
 
 
 @pytest.fixture

@@ -12,25 +12,21 @@ everything except the choice inside the tied group.
 import numpy as np
 import pytest
 import torch
-from transformers.generation.logits_process import (
-    LogitsProcessorList,
-    MinPLogitsWarper,
-    TemperatureLogitsWarper,
-    TopKLogitsWarper,
-    TopPLogitsWarper,
-    TypicalLogitsWarper,
-)
+from transformers.generation.logits_process import LogitsProcessorList
+from transformers.generation.logits_process import MinPLogitsWarper
+from transformers.generation.logits_process import TemperatureLogitsWarper
+from transformers.generation.logits_process import TopKLogitsWarper
+from transformers.generation.logits_process import TopPLogitsWarper
+from transformers.generation.logits_process import TypicalLogitsWarper
 
 from tempered import tempered_softmax
-from tempered.truncation import (
-    ORDERS,
-    min_p_mask,
-    top_k_mask,
-    top_p_mask,
-    typical_mask,
-    warp,
-    warp_probs,
-)
+from tempered.truncation import ORDERS
+from tempered.truncation import min_p_mask
+from tempered.truncation import top_k_mask
+from tempered.truncation import top_p_mask
+from tempered.truncation import typical_mask
+from tempered.truncation import warp
+from tempered.truncation import warp_probs
 
 N_CASES = 300
 

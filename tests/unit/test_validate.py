@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 
-from tempered._validate import check_count, check_int, is_int
+from tempered._validate import check_count
+from tempered._validate import check_int
+from tempered._validate import is_int
 
 
 @pytest.mark.parametrize("value", [0, 3, -2, np.int64(5), np.uint8(1)])
@@ -55,13 +57,16 @@ def test_check_count_raises_value_error_for_every_bad_value():
 
 
 def test_callers_name_themselves_and_the_argument():
-    from tempered.bandits import boltzmann_bandit, fixed
+    from tempered.bandits import boltzmann_bandit
+    from tempered.bandits import fixed
     from tempered.calibration import reliability_bins
     from tempered.determinism import fix_threads_and_seeds
     from tempered.energy import rugged_landscape
     from tempered.flows import two_moons
     from tempered.lm import grammar as g
-    from tempered.lm.generation import distinct_n, repetition_rate, sample_manual
+    from tempered.lm.generation import distinct_n
+    from tempered.lm.generation import repetition_rate
+    from tempered.lm.generation import sample_manual
     from tempered.mcmc import grid_neighbours
 
     cases = [

@@ -3,10 +3,15 @@
 import numpy as np
 import pytest
 
-from tempered.annealing import anneal_tsp, geometric_schedule
-from tempered.energy import boltzmann, rugged_landscape, thermodynamics
-from tempered.widgets.annealing import AnnealingReplay, annealing_replay
-from tempered.widgets.energy import BoltzmannExplorer, boltzmann_explorer
+from tempered.annealing import anneal_tsp
+from tempered.annealing import geometric_schedule
+from tempered.energy import boltzmann
+from tempered.energy import rugged_landscape
+from tempered.energy import thermodynamics
+from tempered.widgets.annealing import AnnealingReplay
+from tempered.widgets.annealing import annealing_replay
+from tempered.widgets.energy import BoltzmannExplorer
+from tempered.widgets.energy import boltzmann_explorer
 
 
 def test_boltzmann_explorer_moves_the_same_artists_to_the_right_values():
@@ -117,7 +122,8 @@ def test_book_build_shows_the_static_twin_with_energies(monkeypatch):
     import IPython.display
 
     from tempered.widgets.energy import boltzmann_explorer
-    from tempered.widgets.static import STATIC_ENV, StaticWidget
+    from tempered.widgets.static import STATIC_ENV
+    from tempered.widgets.static import StaticWidget
 
     shown = []
     monkeypatch.setenv(STATIC_ENV, "1")
@@ -132,7 +138,8 @@ def test_book_build_shows_the_static_twin_with_energies(monkeypatch):
 def test_book_build_shows_the_annealing_replay_as_a_static_twin(monkeypatch):
     import IPython.display
 
-    from tempered.widgets.static import STATIC_ENV, StaticWidget
+    from tempered.widgets.static import STATIC_ENV
+    from tempered.widgets.static import StaticWidget
 
     shown = []
     monkeypatch.setenv(STATIC_ENV, "1")

@@ -3,8 +3,10 @@
 import numpy as np
 import pytest
 
-from tempered import entropy, tempered_softmax
-from tempered.widgets.limits import LimitsExplorer, limits_explorer
+from tempered import entropy
+from tempered import tempered_softmax
+from tempered.widgets.limits import LimitsExplorer
+from tempered.widgets.limits import limits_explorer
 
 LOGITS = np.array([3.2, 3.2, 2.1, 1.6, 0.3, -np.inf])
 
@@ -84,7 +86,8 @@ def test_limits_explorer_builds_its_controls():
 def test_book_build_shows_the_static_twin_with_both_limits(monkeypatch):
     import IPython.display
 
-    from tempered.widgets.static import STATIC_ENV, StaticWidget
+    from tempered.widgets.static import STATIC_ENV
+    from tempered.widgets.static import StaticWidget
 
     shown = []
     monkeypatch.setattr(IPython.display, "display", lambda obj, **kw: shown.append(obj))

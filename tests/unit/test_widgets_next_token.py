@@ -9,8 +9,10 @@ import torch
 from tempered import tempered_softmax
 from tempered.lm import grammar as g
 from tempered.softmax import entropy
-from tempered.widgets.next_token import NextTokenExplorer, next_token_explorer
-from tempered.widgets.static import STATIC_ENV, StaticWidget
+from tempered.widgets.next_token import NextTokenExplorer
+from tempered.widgets.next_token import next_token_explorer
+from tempered.widgets.static import STATIC_ENV
+from tempered.widgets.static import StaticWidget
 
 WORDS = [
     "<eos>",
@@ -32,8 +34,12 @@ WORDS = [
 @pytest.fixture(scope="module")
 def toy():
     """A random GPT-2 with a 13-word tokenizer built in memory (nothing downloaded)."""
-    from tokenizers import Tokenizer, models, pre_tokenizers
-    from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
+    from tokenizers import Tokenizer
+    from tokenizers import models
+    from tokenizers import pre_tokenizers
+    from transformers import GPT2Config
+    from transformers import GPT2LMHeadModel
+    from transformers import PreTrainedTokenizerFast
 
     core = Tokenizer(
         models.WordLevel({w: i for i, w in enumerate(WORDS)}, unk_token="<eos>")

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from tempered import logsumexp
-from tempered.widgets.smooth_max import SmoothMaxExplorer, smooth_max
+from tempered.widgets.smooth_max import SmoothMaxExplorer
+from tempered.widgets.smooth_max import smooth_max
 
 
 def test_update_moves_the_same_artists_to_the_right_data():
@@ -108,7 +109,8 @@ def test_static_book_shows_the_static_twin(monkeypatch):
     import IPython.display
 
     from tempered.widgets.smooth_max import smooth_max_explorer
-    from tempered.widgets.static import STATIC_ENV, StaticWidget
+    from tempered.widgets.static import STATIC_ENV
+    from tempered.widgets.static import StaticWidget
 
     shown = []
     monkeypatch.setenv(STATIC_ENV, "1")

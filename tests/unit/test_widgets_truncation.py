@@ -17,15 +17,15 @@ import numpy as np
 import pytest
 
 from tempered import tempered_softmax
-from tempered.truncation import warp, warp_probs
-from tempered.widgets.static import STATIC_ENV, StaticWidget
-from tempered.widgets.truncation import (
-    METHODS,
-    TruncationExplorer,
-    describe,
-    truncation_explorer,
-    truncation_kwargs,
-)
+from tempered.truncation import warp
+from tempered.truncation import warp_probs
+from tempered.widgets.static import STATIC_ENV
+from tempered.widgets.static import StaticWidget
+from tempered.widgets.truncation import METHODS
+from tempered.widgets.truncation import TruncationExplorer
+from tempered.widgets.truncation import describe
+from tempered.widgets.truncation import truncation_explorer
+from tempered.widgets.truncation import truncation_kwargs
 
 ROOT = Path(__file__).resolve().parents[2]
 WIDGETS_JS = ROOT / "_static" / "tempered-widgets.js"

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from tempered import tempered_softmax
-from tempered.widgets.two_logit import TwoLogitExplorer, sigmoid
+from tempered.widgets.two_logit import TwoLogitExplorer
+from tempered.widgets.two_logit import sigmoid
 
 
 def logistic(x):

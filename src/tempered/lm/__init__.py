@@ -10,6 +10,7 @@
 Use :func:`load_model` for all of them.
 """
 
-from .loader import BUNDLED, load_model
+from .loader import BUNDLED
+from .loader import load_model
 
 __all__ = ["load_model", "BUNDLED"]

@@ -10,14 +10,22 @@ time exactly what a tick costs. In the built book each shows its static twin
 from its module, which keeps ``import tempered.widgets`` light.
 """
 
-from .annealing import AnnealingReplay, annealing_replay
-from .energy import BoltzmannExplorer, boltzmann_explorer
-from .limits import LimitsExplorer, limits_explorer
-from .next_token import NextTokenExplorer, next_token_explorer
-from .smooth_max import SmoothMaxExplorer, smooth_max_explorer
-from .temperature import TemperatureExplorer, temperature_explorer
-from .truncation import TruncationExplorer, truncation_explorer
-from .two_logit import TwoLogitExplorer, two_logit_explorer
+from .annealing import AnnealingReplay
+from .annealing import annealing_replay
+from .energy import BoltzmannExplorer
+from .energy import boltzmann_explorer
+from .limits import LimitsExplorer
+from .limits import limits_explorer
+from .next_token import NextTokenExplorer
+from .next_token import next_token_explorer
+from .smooth_max import SmoothMaxExplorer
+from .smooth_max import smooth_max_explorer
+from .temperature import TemperatureExplorer
+from .temperature import temperature_explorer
+from .truncation import TruncationExplorer
+from .truncation import truncation_explorer
+from .two_logit import TwoLogitExplorer
+from .two_logit import two_logit_explorer
 
 __all__ = [
     "TemperatureExplorer",

@@ -11,8 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..style import OKABE_ITO
-from ._live import LiveFigure, new_figure
-from .static import in_static_book, show_static
+from ._live import LiveFigure
+from ._live import new_figure
+from .static import in_static_book
+from .static import show_static
 
 
 class AnnealingReplay(LiveFigure):

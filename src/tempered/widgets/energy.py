@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..energy import boltzmann, check_energies, thermodynamics
+from ..energy import boltzmann
+from ..energy import check_energies
+from ..energy import thermodynamics
 from ..style import OKABE_ITO
-from ._live import (
-    LiveFigure,
-    new_figure,
-    probability_scale,
-    show_with_temperature_controls,
-)
-from .static import in_static_book, json_logits, show_static
+from ._live import LiveFigure
+from ._live import new_figure
+from ._live import probability_scale
+from ._live import show_with_temperature_controls
+from .static import in_static_book
+from .static import json_logits
+from .static import show_static
 
 
 class BoltzmannExplorer(LiveFigure):

@@ -13,8 +13,10 @@ import numpy as np
 from .._optional import require
 from .._validate import check_count
 from ..style import PALETTE
-from ._live import LiveFigure, new_figure
-from .static import in_static_book, show_static
+from ._live import LiveFigure
+from ._live import new_figure
+from .static import in_static_book
+from .static import show_static
 
 torch = require("torch", "flows", "tempered.widgets.flow")
 

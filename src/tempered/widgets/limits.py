@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..softmax import entropy, tempered_softmax
+from ..softmax import entropy
+from ..softmax import tempered_softmax
 from ..style import OKABE_ITO
-from ._live import LiveFigure, new_figure
+from ._live import LiveFigure
+from ._live import new_figure
 
 #: The default logits: a two-way tie at the top and one masked token.
 DEFAULT_LOGITS = (3.2, 3.2, 2.1, 1.6, 0.3, -np.inf)
@@ -223,7 +225,9 @@ def limits_explorer(logits=DEFAULT_LOGITS, labels=None, T=1.0, tie_gap=0.3):
     In the built book it shows the static twin instead (see ``widgets.static``):
     the bars with both limits marked under a T slider, redrawn by the browser.
     """
-    from .static import in_static_book, json_logits, show_static
+    from .static import in_static_book
+    from .static import json_logits
+    from .static import show_static
 
     explorer = LimitsExplorer(logits, labels, T, tie_gap=tie_gap)
     if in_static_book():

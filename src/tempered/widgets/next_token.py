@@ -21,11 +21,16 @@ from __future__ import annotations
 import numpy as np
 
 from .._validate import check_count
-from ..lm.generation import next_token_logits, token_label
-from ..softmax import entropy, tempered_softmax
+from ..lm.generation import next_token_logits
+from ..lm.generation import token_label
+from ..softmax import entropy
+from ..softmax import tempered_softmax
 from ..style import OKABE_ITO
-from ._live import LiveFigure, new_figure
-from .static import in_static_book, json_logits, show_static
+from ._live import LiveFigure
+from ._live import new_figure
+from .static import in_static_book
+from .static import json_logits
+from .static import show_static
 
 MODEL_NAMES = ("grammar", "austen", "smollm2")
 STARTS_WITH_EOS = (

@@ -21,7 +21,8 @@ import numpy as np
 
 from ..softmax import logsumexp
 from ..style import OKABE_ITO
-from ._live import LiveFigure, new_figure
+from ._live import LiveFigure
+from ._live import new_figure
 
 T_MAX = 100.0  # the slider's largest temperature
 
@@ -196,7 +197,8 @@ def smooth_max_explorer(others=(1.0, 0.0), x_range=(-3.0, 4.0), T=1.0):
     Returns the explorer; its figure updates in place as the slider moves.
     In the built book it shows the static twin instead (see ``widgets.static``).
     """
-    from .static import in_static_book, show_static
+    from .static import in_static_book
+    from .static import show_static
 
     explorer = SmoothMaxExplorer(others=others, x_range=x_range, T=T)
     if in_static_book():

@@ -16,9 +16,13 @@ import numpy as np
 
 from ..softmax import tempered_softmax
 from ..style import OKABE_ITO
-from ..truncation import ORDERS, warp
-from ._live import LiveFigure, new_figure
-from .static import in_static_book, json_logits, show_static
+from ..truncation import ORDERS
+from ..truncation import warp
+from ._live import LiveFigure
+from ._live import new_figure
+from .static import in_static_book
+from .static import json_logits
+from .static import show_static
 
 #: The truncation rules the widget offers, in menu order.
 METHODS = ("none", "top-k", "top-p", "min-p")

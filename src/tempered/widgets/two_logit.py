@@ -15,7 +15,8 @@ import numpy as np
 
 from ..softmax import tempered_softmax
 from ..style import OKABE_ITO
-from ._live import LiveFigure, new_figure
+from ._live import LiveFigure
+from ._live import new_figure
 
 
 def sigmoid(x):
@@ -127,7 +128,8 @@ def two_logit_explorer(d=1.0, T=1.0, d_max=8.0):
     Returns the explorer; its figure updates in place as the sliders move.
     In the built book it shows the static twin instead (see ``widgets.static``).
     """
-    from .static import in_static_book, show_static
+    from .static import in_static_book
+    from .static import show_static
 
     explorer = TwoLogitExplorer(d=d, T=T, d_max=d_max)
     if in_static_book():

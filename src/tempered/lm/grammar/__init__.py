@@ -106,45 +106,43 @@ name is available here, as ``tempered.lm.grammar.<name>``.
 
 from __future__ import annotations
 
-from .automaton import (
-    GRAMMAR,
-    Grammar,
-    entropy_rate,
-    is_grammatical,
-    is_valid_prefix,
-    next_word_distribution,
-    sample_prefixes,
-    sample_sentences,
-    sentence_logprob,
-    vocabulary,
-)
-from .compare import (
-    TemperatureComparison,
-    kl_and_impossible_mass,
-    model_next_token_logits,
-    model_next_word_logits,
-    token_ids_to_words,
-    word_token_ids,
-    words_to_token_ids,
-)
-from .lexicon import (
-    ADVERBS,
-    ANIMATE,
-    CLASS_WEIGHTS,
-    CONJUNCTIONS,
-    DETERMINERS,
-    EOS,
-    FRAMES,
-    LOCATIVE_PREPOSITIONS,
-    NAMES,
-    NOUNS,
-    PERIOD,
-    QUALITY_ADJECTIVES,
-    SIZE_ADJECTIVES,
-    VERBS,
-    P,
-)
-from .rules import CE, CLAUSE, COMP, END, GrammarError
+from .automaton import GRAMMAR
+from .automaton import Grammar
+from .automaton import entropy_rate
+from .automaton import is_grammatical
+from .automaton import is_valid_prefix
+from .automaton import next_word_distribution
+from .automaton import sample_prefixes
+from .automaton import sample_sentences
+from .automaton import sentence_logprob
+from .automaton import vocabulary
+from .compare import TemperatureComparison
+from .compare import kl_and_impossible_mass
+from .compare import model_next_token_logits
+from .compare import model_next_word_logits
+from .compare import token_ids_to_words
+from .compare import word_token_ids
+from .compare import words_to_token_ids
+from .lexicon import ADVERBS
+from .lexicon import ANIMATE
+from .lexicon import CLASS_WEIGHTS
+from .lexicon import CONJUNCTIONS
+from .lexicon import DETERMINERS
+from .lexicon import EOS
+from .lexicon import FRAMES
+from .lexicon import LOCATIVE_PREPOSITIONS
+from .lexicon import NAMES
+from .lexicon import NOUNS
+from .lexicon import PERIOD
+from .lexicon import QUALITY_ADJECTIVES
+from .lexicon import SIZE_ADJECTIVES
+from .lexicon import VERBS
+from .lexicon import P
+from .rules import CE
+from .rules import CLAUSE
+from .rules import COMP
+from .rules import END
+from .rules import GrammarError
 
 __all__ = [
     "EOS",

@@ -16,8 +16,11 @@ import numpy as np
 
 from ..._validate import check_count
 from ...sampling import as_generator
-from .lexicon import EOS, lexicon_order
-from .rules import CLAUSE, GrammarError, closure
+from .lexicon import EOS
+from .lexicon import lexicon_order
+from .rules import CLAUSE
+from .rules import GrammarError
+from .rules import closure
 
 
 def as_words(words, func: str, name: str = "prefix") -> list[str]:

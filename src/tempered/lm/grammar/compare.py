@@ -15,7 +15,8 @@ import numpy as np
 
 from ..._optional import require
 from ...softmax import log_softmax
-from .automaton import GRAMMAR, as_words
+from .automaton import GRAMMAR
+from .automaton import as_words
 from .lexicon import EOS
 
 

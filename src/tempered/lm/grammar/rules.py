@@ -12,25 +12,23 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 
-from .lexicon import (
-    ADVERBS,
-    ANIMATE,
-    CLASS_WEIGHTS,
-    CONJUNCTIONS,
-    DETERMINERS,
-    EOS,
-    FRAMES,
-    LOCATIVE_PREPOSITIONS,
-    NAMES,
-    NOUNS,
-    PERIOD,
-    QUALITY_ADJECTIVES,
-    SIZE_ADJECTIVES,
-    VERBS,
-    P,
-    starts_with_vowel,
-    zipf_weights,
-)
+from .lexicon import ADVERBS
+from .lexicon import ANIMATE
+from .lexicon import CLASS_WEIGHTS
+from .lexicon import CONJUNCTIONS
+from .lexicon import DETERMINERS
+from .lexicon import EOS
+from .lexicon import FRAMES
+from .lexicon import LOCATIVE_PREPOSITIONS
+from .lexicon import NAMES
+from .lexicon import NOUNS
+from .lexicon import PERIOD
+from .lexicon import QUALITY_ADJECTIVES
+from .lexicon import SIZE_ADJECTIVES
+from .lexicon import VERBS
+from .lexicon import P
+from .lexicon import starts_with_vowel
+from .lexicon import zipf_weights
 
 
 class GrammarError(RuntimeError):
