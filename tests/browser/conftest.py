@@ -3,6 +3,7 @@
 Playwright's own browser download is never used: we launch /usr/bin/chromium
 (``make test`` installs Debian's ``chromium`` where apt is available).
 """
+
 import functools
 import gzip
 import http.server
@@ -13,15 +14,23 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--disable-default-apps"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+]
 
 
 COMPRESSIBLE = (".html", ".js", ".css", ".svg", ".json", ".txt", ".map", ".woff")
 
 
 class _StaticHostHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves files as a static host does: gzip for text assets when the browser accepts it."""
+    """Serves files as a static host does: gzip for text, if the browser accepts it."""
 
     _gzipped: dict = {}
 
@@ -32,7 +41,11 @@ class _StaticHostHandler(http.server.SimpleHTTPRequestHandler):
         path = Path(self.translate_path(self.path))
         if path.is_dir():
             path = path / "index.html"
-        if "gzip" not in self.headers.get("Accept-Encoding", "") or path.suffix not in COMPRESSIBLE or not path.is_file():
+        if (
+            "gzip" not in self.headers.get("Accept-Encoding", "")
+            or path.suffix not in COMPRESSIBLE
+            or not path.is_file()
+        ):
             return super().do_GET()
         if path not in self._gzipped:
             self._gzipped[path] = gzip.compress(path.read_bytes(), compresslevel=6)
@@ -58,7 +71,10 @@ def site(built_book):
 @pytest.fixture(scope="session")
 def browser():
     if not shutil.which("chromium") and not shutil.which("/usr/bin/chromium"):
-        pytest.skip("LOUD: Debian's chromium is not installed and apt was unavailable; browser tests did not run")
+        pytest.skip(
+            "LOUD: Debian's chromium is not installed and apt was unavailable;"
+            " browser tests did not run"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

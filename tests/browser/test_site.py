@@ -2,10 +2,12 @@
 
 For each page: no request leaves 127.0.0.1, no console errors, math rendered
 where the page has math, alt text on every image, at most 3 MB in all, and
-every static widget's figure changes when its slider moves (each chapter has one). Page weight is what
-the browser downloads from a server that gzips text assets, as static hosts do. Screenshots of
-each page (light and dark) land in _build/screenshots/.
+every static widget's figure changes when its slider moves (each chapter has one).
+Page weight is what the browser downloads from a server that gzips text assets, as
+static hosts do. Screenshots of each page (light and dark) land in
+_build/screenshots/.
 """
+
 import re
 from pathlib import Path
 from urllib.parse import urlparse
@@ -33,7 +35,10 @@ def shots():
 
 def open_page(browser, url, theme="light"):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.add_init_script(f"localStorage.setItem('theme', '{theme}'); localStorage.setItem('mode', '{theme}');")
+    context.add_init_script(
+        f"localStorage.setItem('theme', '{theme}');"
+        f" localStorage.setItem('mode', '{theme}');"
+    )
     page = context.new_page()
     requests, errors = [], []
     page.on("request", lambda r: requests.append(r.url))
@@ -52,11 +57,18 @@ def test_page_offline_math_alt_weight_widgets(browser, site, shots, name):
         assert not errors, f"console errors: {errors}"
         if page.locator(".math").count():
             page.wait_for_selector("mjx-container", state="attached", timeout=15_000)
-            assert page.locator(".math:not(:has(mjx-container))").count() == 0, "some math did not render"
-        missing_alt = page.eval_on_selector_all("img", "els => els.filter(e => !e.alt || !e.alt.trim()).map(e => e.src)")
+            assert page.locator(".math:not(:has(mjx-container))").count() == 0, (
+                "some math did not render"
+            )
+        missing_alt = page.eval_on_selector_all(
+            "img", "els => els.filter(e => !e.alt || !e.alt.trim()).map(e => e.src)"
+        )
         assert not missing_alt, f"images without alt text: {missing_alt}"
-        total = page.evaluate("""() => performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))
-                                 .reduce((s, e) => s + (e.encodedBodySize || e.transferSize || 0), 0)""")
+        total = page.evaluate(
+            """() => performance.getEntriesByType('navigation')
+                 .concat(performance.getEntriesByType('resource'))
+                 .reduce((s, e) => s + (e.encodedBodySize || e.transferSize || 0), 0)"""
+        )
         assert total <= MAX_PAGE_BYTES, f"page weighs {total / 1e6:.2f} MB"
         slug = name.replace("/", "__")
         page.screenshot(path=str(shots / f"{slug}.png"), full_page=True)
@@ -75,21 +87,29 @@ def test_page_readable_in_dark_mode(browser, site, shots, name):
         ratio = page.evaluate(CONTRAST_JS)
         assert ratio >= 4.5, f"body text contrast {ratio:.2f} in dark mode"
         for widget in page.locator(".tempered-widget").all():
-            assert widget.evaluate(CONTRAST_OF_ELEMENT_JS) >= 4.5, "widget text is hard to read in dark mode"
-        page.screenshot(path=str(shots / (name.replace("/", "__") + "-dark.png")), full_page=False)
+            assert widget.evaluate(CONTRAST_OF_ELEMENT_JS) >= 4.5, (
+                "widget text is hard to read in dark mode"
+            )
+        page.screenshot(
+            path=str(shots / (name.replace("/", "__") + "-dark.png")), full_page=False
+        )
     finally:
         context.close()
 
 
-CHAPTERS = sorted({m[1] for name in PAGES if (m := re.match(r"(?:book|notebooks)/(\d+)-", name))})
+CHAPTERS = sorted(
+    {m[1] for name in PAGES if (m := re.match(r"(?:book|notebooks)/(\d+)-", name))}
+)
 
 
 @pytest.mark.parametrize("number", CHAPTERS)
 def test_each_chapter_has_a_static_widget(built_book, number):
     # The per-page browser test moves every widget it finds; here: each chapter has one.
     names = [n for n in PAGES if re.match(rf"(?:book|notebooks)/{number}-", n)]
-    assert any('class="tempered-widget"' in (built_book / f"{n}.html").read_text() for n in names), \
-        f"chapter {number} has no explorable widget in its page or notebook"
+    assert any(
+        'class="tempered-widget"' in (built_book / f"{n}.html").read_text()
+        for n in names
+    ), f"chapter {number} has no explorable widget in its page or notebook"
 
 
 def move_every_widget(page, name):
@@ -99,21 +119,31 @@ def move_every_widget(page, name):
         before_svg = widget.locator("svg").inner_html()
         slider = widget.locator("input[type=range]").first
         slider.fill("900" if slider.input_value() != "900" else "100")
-        assert widget.get_attribute("data-state") != before_state, f"{name}: widget state did not change"
-        assert widget.locator("svg").inner_html() != before_svg, f"{name}: figure did not change"
+        assert widget.get_attribute("data-state") != before_state, (
+            f"{name}: widget state did not change"
+        )
+        assert widget.locator("svg").inner_html() != before_svg, (
+            f"{name}: figure did not change"
+        )
 
 
 CONTRAST_JS = """() => contrastOf(document.querySelector('article') || document.body)
 function contrastOf(el) {
   const parse = c => (c.match(/[\\d.]+/g) || [0,0,0]).slice(0, 3).map(Number);
-  const lum = rgb => { const [r,g,b] = rgb.map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+  const lum = rgb => { const [r,g,b] = rgb.map(v => {
+      v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
                        return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
   let bgEl = el, bg = getComputedStyle(bgEl).backgroundColor;
-  while ((bg === 'rgba(0, 0, 0, 0)' || bg === 'transparent') && bgEl.parentElement) { bgEl = bgEl.parentElement; bg = getComputedStyle(bgEl).backgroundColor; }
+  while ((bg === 'rgba(0, 0, 0, 0)' || bg === 'transparent') && bgEl.parentElement) {
+    bgEl = bgEl.parentElement; bg = getComputedStyle(bgEl).backgroundColor; }
   const a = lum(parse(getComputedStyle(el).color)), b = lum(parse(bg));
   return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
 }"""
-CONTRAST_OF_ELEMENT_JS = "el => { " + CONTRAST_JS.split("\n", 1)[1] + "\n return contrastOf(el.querySelector('.tw-title') || el); }"
+CONTRAST_OF_ELEMENT_JS = (
+    "el => { "
+    + CONTRAST_JS.split("\n", 1)[1]
+    + "\n return contrastOf(el.querySelector('.tw-title') || el); }"
+)
 
 
 def test_static_widget_arithmetic_matches_the_package(browser, site):
@@ -121,16 +151,26 @@ def test_static_widget_arithmetic_matches_the_package(browser, site):
 
     import numpy as np
 
-    from tempered import entropy, tempered_softmax
+    from tempered import entropy
+    from tempered import tempered_softmax
 
     context, page, _, _ = open_page(browser, f"{site}/book/intro.html")
     try:
-        cases = [([3.2, 2.4, None, -1.5, 3.2], 0.37), ([1000.0, 999.0, 0.0], 1.0), ([0.0, -5.0, 2.0], 80.0)]
+        cases = [
+            ([3.2, 2.4, None, -1.5, 3.2], 0.37),
+            ([1000.0, 999.0, 0.0], 1.0),
+            ([0.0, -5.0, 2.0], 80.0),
+        ]
         for logits, T in cases:
             got = page.evaluate(f"TemperedWidgets.temper({json.dumps(logits)}, {T})")
             u = np.array([-np.inf if v is None else v for v in logits])
-            np.testing.assert_allclose(got, tempered_softmax(u, T), rtol=1e-12, atol=1e-15)
-            h = page.evaluate(f"TemperedWidgets.entropy(TemperedWidgets.temper({json.dumps(logits)}, {T}))")
+            np.testing.assert_allclose(
+                got, tempered_softmax(u, T), rtol=1e-12, atol=1e-15
+            )
+            h = page.evaluate(
+                "TemperedWidgets.entropy("
+                f"TemperedWidgets.temper({json.dumps(logits)}, {T}))"
+            )
             assert abs(h - entropy(tempered_softmax(u, T))) < 1e-12
     finally:
         context.close()
