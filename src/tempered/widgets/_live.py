@@ -10,6 +10,7 @@ full redraw.
 
 from __future__ import annotations
 
+import math
 import struct
 import zlib
 
@@ -136,6 +137,32 @@ class LiveFigure:
         return self.png()
 
 
+def temperature_slider(
+    T: float,
+    *,
+    t_min: float = 0.01,
+    t_max: float = 100.0,
+    step: float = 0.01,
+    description: str = "T",
+):
+    """The course's temperature slider: logarithmic, from ``t_min`` to ``t_max``.
+
+    ``step`` is in powers of ten. Every widget's T control is made here, so they
+    all look and read the same.
+    """
+    import ipywidgets as w
+
+    return w.FloatLogSlider(
+        value=T,
+        base=10,
+        min=math.log10(t_min),
+        max=math.log10(t_max),
+        step=step,
+        description=description,
+        readout_format=".3g",
+    )
+
+
 def show_with_temperature_controls(
     explorer, T: float, scales=("linear", "log"), scale_label="y axis"
 ) -> None:
@@ -149,15 +176,7 @@ def show_with_temperature_controls(
     import IPython.display
     import ipywidgets as w
 
-    slider = w.FloatLogSlider(
-        value=T,
-        base=10,
-        min=-2,
-        max=2,
-        step=0.01,
-        description="T",
-        readout_format=".3g",
-    )
+    slider = temperature_slider(T)
     toggle = w.ToggleButtons(options=list(scales), description=scale_label)
     slider.observe(lambda change: explorer.update(change["new"]), names="value")
     toggle.observe(

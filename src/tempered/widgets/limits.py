@@ -17,6 +17,7 @@ from ..softmax import tempered_softmax
 from ..style import OKABE_ITO
 from ._live import LiveFigure
 from ._live import new_figure
+from ._live import temperature_slider
 
 #: The default logits: a two-way tie at the top and one masked token.
 DEFAULT_LOGITS = (3.2, 3.2, 2.1, 1.6, 0.3, -np.inf)
@@ -251,15 +252,7 @@ def limits_explorer(logits=DEFAULT_LOGITS, labels=None, T=1.0, tie_gap=0.3):
     import ipywidgets as w
     from IPython.display import display
 
-    slider = w.FloatLogSlider(
-        value=T,
-        base=10,
-        min=np.log10(T_MIN),
-        max=np.log10(T_MAX),
-        step=0.02,
-        description="T",
-        readout_format=".3g",
-    )
+    slider = temperature_slider(T, t_min=T_MIN, t_max=T_MAX, step=0.02)
     toggle = w.Checkbox(
         value=False, description=f"break the tie (lower it by {tie_gap:g})"
     )

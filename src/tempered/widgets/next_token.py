@@ -28,6 +28,7 @@ from ..softmax import tempered_softmax
 from ..style import OKABE_ITO
 from ._live import LiveFigure
 from ._live import new_figure
+from ._live import temperature_slider
 from .static import in_static_book
 from .static import json_logits
 from .static import show_static
@@ -166,15 +167,7 @@ def next_token_explorer(
     )
     names = list(dict.fromkeys([*MODEL_NAMES, *explorer.models]))
     dropdown = w.Dropdown(options=names, value=explorer.model_name, description="model")
-    slider = w.FloatLogSlider(
-        value=T,
-        base=10,
-        min=-2,
-        max=2,
-        step=0.01,
-        description="T",
-        readout_format=".3g",
-    )
+    slider = temperature_slider(T)
     text.observe(lambda change: explorer.update(prompt=change["new"]), names="value")
     dropdown.observe(lambda change: explorer.update(model=change["new"]), names="value")
     slider.observe(lambda change: explorer.update(T=change["new"]), names="value")

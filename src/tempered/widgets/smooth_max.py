@@ -23,6 +23,7 @@ from ..softmax import logsumexp
 from ..style import OKABE_ITO
 from ._live import LiveFigure
 from ._live import new_figure
+from ._live import temperature_slider
 
 T_MAX = 100.0  # the slider's largest temperature
 
@@ -222,15 +223,7 @@ def smooth_max_explorer(others=(1.0, 0.0), x_range=(-3.0, 4.0), T=1.0):
     import ipywidgets as w
     from IPython.display import display
 
-    slider = w.FloatLogSlider(
-        value=T,
-        base=10,
-        min=-2,
-        max=2,
-        step=0.01,
-        description="T",
-        readout_format=".3g",
-    )
+    slider = temperature_slider(T)
     explorer.label = w.Label(value=explorer.summary)
     explorer.slider = slider
     slider.observe(lambda change: explorer.update(change["new"]), names="value")

@@ -20,6 +20,7 @@ from ..truncation import ORDERS
 from ..truncation import warp
 from ._live import LiveFigure
 from ._live import new_figure
+from ._live import temperature_slider
 from .static import in_static_book
 from .static import json_logits
 from .static import show_static
@@ -255,15 +256,7 @@ def truncation_explorer(
     from IPython.display import display
 
     n = explorer.logits.size
-    T_slider = w.FloatLogSlider(
-        value=explorer.T,
-        base=10,
-        min=-2,
-        max=2,
-        step=0.01,
-        description="T",
-        readout_format=".3g",
-    )
+    T_slider = temperature_slider(explorer.T)
     menu = w.Dropdown(options=METHODS, value=explorer.method, description="truncation")
     k_slider = w.IntSlider(
         value=int(explorer.params["top-k"]), min=1, max=n, description="k"

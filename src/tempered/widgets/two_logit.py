@@ -17,6 +17,7 @@ from ..softmax import tempered_softmax
 from ..style import OKABE_ITO
 from ._live import LiveFigure
 from ._live import new_figure
+from ._live import temperature_slider
 
 
 def sigmoid(x):
@@ -162,15 +163,7 @@ def two_logit_explorer(d=1.0, T=1.0, d_max=8.0):
         readout_format=".2f",
         style={"description_width": "initial"},
     )
-    T_slider = w.FloatLogSlider(
-        value=T,
-        base=10,
-        min=-2,
-        max=2,
-        step=0.01,
-        description="T",
-        readout_format=".3g",
-    )
+    T_slider = temperature_slider(T)
     d_slider.observe(lambda change: explorer.update(d=change["new"]), names="value")
     T_slider.observe(lambda change: explorer.update(T=change["new"]), names="value")
     display(w.VBox([w.HBox([d_slider, T_slider]), explorer.image_widget()]))
