@@ -9,9 +9,13 @@ import torch
 
 from tempered.lm import grammar as g
 from tempered.lm import load_model
+from tempered.lm.generation import METRICS
 from tempered.lm.generation import compression_ratio
 from tempered.lm.generation import distinct_n
+from tempered.lm.generation import generate_at_temperature
+from tempered.lm.generation import generation_metrics
 from tempered.lm.generation import mean_token_loglik
+from tempered.lm.generation import metrics_by_temperature
 from tempered.lm.generation import next_token_logits
 from tempered.lm.generation import repetition_rate
 from tempered.lm.generation import sample_manual
@@ -180,3 +184,120 @@ def test_mean_token_loglik_is_minus_the_cross_entropy(tiny):
     assert mean_token_loglik(tiny, seq[0], 3) == pytest.approx(-float(ce), rel=1e-6)
     with pytest.raises(ValueError):
         mean_token_loglik(tiny, seq, 8)
+
+
+def test_generate_at_temperature_samples_as_the_manual_loop(tiny):
+    torch.set_num_threads(1)
+    start = torch.tensor([[3, 14, 15]])
+    for T in (0.5, 1.0, 2.0):
+        for seed in range(3):
+            out = generate_at_temperature(tiny, start, T, max_new_tokens=20, seed=seed)
+            torch.manual_seed(seed)
+            assert torch.equal(out, sample_manual(tiny, start, T, 20)), (T, seed)
+    # float(T) is passed on: an int temperature is not an error here
+    assert generate_at_temperature(tiny, [3, 14], 2, max_new_tokens=2).shape == (1, 4)
+
+
+def test_generate_at_temperature_zero_is_greedy_and_n_continuations(tiny):
+    start = torch.tensor([[1, 2]])
+    greedy = tiny.generate(
+        start,
+        attention_mask=torch.ones_like(start),
+        do_sample=False,
+        max_new_tokens=15,
+        pad_token_id=0,
+    )
+    out = generate_at_temperature(tiny, start, 0, max_new_tokens=15, n=3)
+    assert out.shape == (3, 17)
+    assert all(torch.equal(row[None], greedy) for row in out)
+    sampled = generate_at_temperature(tiny, start, 1.0, max_new_tokens=15, n=3, seed=0)
+    assert len({tuple(r) for r in sampled.tolist()}) > 1  # n independent draws
+    # min_new_tokens keeps going past the end token (0 here)
+    full = generate_at_temperature(
+        tiny, start, 5.0, max_new_tokens=30, min_new_tokens=30, n=4, seed=1
+    )
+    assert full.shape == (4, 32)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"T": -1.0}, "T must be a finite number >= 0"),
+        ({"T": float("inf")}, "T must be a finite number >= 0"),
+        ({"T": True}, "T must be a finite number >= 0"),
+        ({"max_new_tokens": 0}, "max_new_tokens must be an int >= 1"),
+        ({"n": 0}, "n must be an int >= 1"),
+        ({"seed": -2}, "seed must be an int >= 0"),
+        ({"min_new_tokens": 5}, r"min_new_tokens must be an int in \[0, 3\]"),
+        ({"input_ids": [[1, 2], [3, 4]], "n": 2}, "need one prompt, got 2"),
+        ({"input_ids": []}, "input_ids must be a non-empty sequence"),
+    ],
+)
+def test_generate_at_temperature_rejects_bad_input(tiny, kwargs, message):
+    args = {"input_ids": [1, 2], "T": 1.0, "max_new_tokens": 3} | kwargs
+    with pytest.raises(ValueError, match=f"generate_at_temperature: .*{message}"):
+        generate_at_temperature(tiny, **args)
+
+
+class _Ids:
+    """A tokenizer stand-in: decodes ids as letters."""
+
+    @staticmethod
+    def decode(ids):
+        return "".join(chr(97 + int(i) % 26) for i in ids)
+
+
+def test_generation_metrics_are_the_four_measures(tiny):
+    out = generate_at_temperature(
+        tiny, [4, 5], 1.0, n=3, seed=0, max_new_tokens=12, min_new_tokens=12
+    )
+    got = generation_metrics(tiny, _Ids(), out, 2)
+    assert tuple(got) == METRICS
+    gen = [row[2:] for row in out.tolist()]
+    assert got["distinct-2"] == distinct_n(gen, 2)
+    assert got["repetition"] == pytest.approx(
+        np.mean([repetition_rate(s, 3) for s in gen])
+    )
+    assert got["gzip"] == pytest.approx(
+        np.mean([compression_ratio(_Ids.decode(s)) for s in gen])
+    )
+    assert got["loglik"] == pytest.approx(
+        np.mean([mean_token_loglik(tiny, row, 2) for row in out])
+    )
+    with pytest.raises(ValueError, match="generation_metrics: output_ids"):
+        generation_metrics(tiny, _Ids(), out, 14)
+
+
+def test_metrics_by_temperature_tabulates_seeded_batches(tiny):
+    table = metrics_by_temperature(
+        tiny, _Ids(), [4, 5], [0.0, 1.0, 4.0], seeds=(0, 1), n=4, max_new_tokens=10
+    )
+    assert tuple(table) == METRICS and table["loglik"].shape == (3, 2)
+    # greedy: every seed gives the same batch; sampled: seeds differ
+    assert table["loglik"][0, 0] == table["loglik"][0, 1]
+    assert table["loglik"][2, 0] != table["loglik"][2, 1]
+    assert table["loglik"][0].mean() > table["loglik"][2].mean()
+    again = generation_metrics(
+        tiny,
+        _Ids(),
+        generate_at_temperature(
+            tiny, [4, 5], 4.0, n=4, seed=1, max_new_tokens=10, min_new_tokens=10
+        ),
+        2,
+    )
+    assert table["distinct-2"][2, 1] == again["distinct-2"]
+
+
+def test_quiet_transformers_hides_progress_bars_and_advice():
+    from transformers.utils import logging as hf_logging
+
+    from tempered.lm import quiet_transformers
+
+    level, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
+    try:
+        quiet_transformers()
+        assert hf_logging.get_verbosity() == hf_logging.ERROR
+        assert not hf_logging.is_progress_bar_enabled()
+    finally:
+        hf_logging.set_verbosity(level)
+        (hf_logging.enable_progress_bar if bars else hf_logging.disable_progress_bar)()

@@ -396,3 +396,51 @@ def test_bundled_model_generates_grammatical_sentences(bundled):
         s = GRAMMAR.next_state[s, i]
     assert truth[:4] == ["the", "dog", "that", "chases"] and truth[4:8] == truth[:4]
     assert words[:4] == truth[:4]
+
+
+def test_kl_minimising_temperature_recovers_a_known_temperature():
+    # logits that are 0.7 times the truth's log-probabilities: the model is the truth
+    # tempered at 1/0.7, so tempering it at T = 0.7 gives the truth back.
+    prefixes = g.sample_prefixes(100, np.random.default_rng(5))
+    p = GRAMMAR.next_word_distributions(prefixes)
+    with np.errstate(divide="ignore"):
+        u = np.where(p > 0, 0.7 * np.log(p), -np.inf)
+    T = g.kl_minimising_temperature(prefixes, u)
+    assert T == pytest.approx(0.7, rel=1e-9)
+    assert g.kl_and_impossible_mass(prefixes, u, T).kl.max() < 1e-12
+    # over a larger vocabulary, with the words' columns named by token ids
+    ids = np.arange(V) * 2 + 1
+    wide = np.full((len(prefixes), 2 * V + 1), -5.0)
+    wide[:, ids] = np.where(p > 0, 0.7 * np.log(np.where(p > 0, p, 1)), -20.0)
+    T_wide = g.kl_minimising_temperature(prefixes, wide, token_ids=ids)
+    kl = lambda t: g.kl_and_impossible_mass(prefixes, wide, t, token_ids=ids).kl.mean()
+    assert kl(T_wide) < min(kl(T_wide * 0.99), kl(T_wide * 1.01))
+
+
+def test_kl_minimising_temperature_errors():
+    prefixes = [[], ["the"]]
+    p = GRAMMAR.next_word_distributions(prefixes)
+    u = np.where(p > 0, 0.0, -np.inf)
+    u[0, np.flatnonzero(p[0])[0]] = -np.inf
+    with pytest.raises(ValueError, match="kl_minimising_temperature: a possible word"):
+        g.kl_minimising_temperature(prefixes, u)
+    with np.errstate(divide="ignore"):
+        sharp = np.where(p > 0, np.log(p) / 1e3, -np.inf)  # truth at T = 1e-3
+    with pytest.raises(ValueError, match="kl_minimising_temperature: the mean KL has"):
+        g.kl_minimising_temperature(prefixes, sharp)
+    with pytest.raises(ValueError, match="kl_minimising_temperature: bracket"):
+        g.kl_minimising_temperature(prefixes, np.zeros_like(p), bracket=(1, 0.5))
+    with pytest.raises(ValueError, match="kl_minimising_temperature: logits must"):
+        g.kl_minimising_temperature(prefixes, np.zeros(V))
+
+
+def test_grammatical_share_counts_finished_grammatical_samples(bundled):
+    model, tok = bundled
+    share = g.grammatical_share(model, tok, 1.0, n=40, seed=0, max_new_tokens=60)
+    assert 0.85 <= share <= 1 and (share * 40) % 1 == 0
+    assert (
+        g.grammatical_share(model, tok, 1.0, n=40, seed=0, max_new_tokens=60) == share
+    )
+    # two tokens are too few for any sentence to finish ("the dog ." needs four)
+    assert g.grammatical_share(model, tok, 1.0, n=10, max_new_tokens=2) == 0.0
+    assert g.grammatical_share(model, tok, 3.0, n=40, seed=0) < share

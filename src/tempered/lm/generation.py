@@ -7,12 +7,19 @@ model, divide the last logits by T, take a softmax and draw with
 key-value cache, one ``torch.multinomial`` call per step on the global or the
 given generator), so under the same seed both produce the same tokens.
 
+``generate_at_temperature`` is the one call to ``generate()`` the course makes
+for "continue this prompt at temperature T": greedy decoding at T = 0 (which
+``generate`` only accepts as ``do_sample=False``), otherwise sampling from the
+whole tempered distribution (``top_k=0``, ``top_p=1.0``), seeded.
+
 The metrics take generations as lists of token ids (or any hashable items):
 ``distinct_n`` (share of distinct n-grams over a set of generations),
 ``repetition_rate`` (share of n-grams that repeat an earlier one in the same
 generation), ``compression_ratio`` (raw bytes / gzip bytes of a text) and
 ``mean_token_loglik`` (mean log-probability of the generated tokens under the
-untempered model, T = 1).
+untempered model, T = 1). ``generation_metrics`` computes all four for a
+batch of continuations, and ``metrics_by_temperature`` for batches generated at
+several temperatures and seeds.
 """
 
 from __future__ import annotations
@@ -28,6 +35,10 @@ from .._validate import check_count
 
 __all__ = [
     "sample_manual",
+    "generate_at_temperature",
+    "generation_metrics",
+    "metrics_by_temperature",
+    "METRICS",
     "next_token_logits",
     "distinct_n",
     "repetition_rate",
@@ -37,14 +48,17 @@ __all__ = [
 ]
 
 
-def _check_T(T, func: str) -> float:
+def _check_T(T, func: str, *, allow_zero: bool = False) -> float:
     # every bad T, a bool or a string included, is a ValueError (one type to catch)
-    if (
-        isinstance(T, bool)
-        or not isinstance(T, numbers.Real)
-        or not (float(T) > 0)
-        or not np.isfinite(float(T))
-    ):
+    ok = isinstance(T, numbers.Real) and not isinstance(T, (bool, np.bool_))
+    ok = ok and np.isfinite(float(T))
+    ok = ok and (float(T) >= 0 if allow_zero else float(T) > 0)
+    if not ok:
+        if allow_zero:
+            raise ValueError(
+                f"{func}: the temperature T must be a finite number >= 0 (0 is greedy "
+                f"decoding), got {T!r}"
+            )
         raise ValueError(
             f"{func}: the temperature T must be a finite number > 0, got {T!r}; for T "
             "= 0 use greedy decoding"
@@ -96,6 +110,85 @@ def sample_manual(
             if eos_token_id is not None and int(nxt) == int(eos_token_id):
                 break
     return ids
+
+
+def generate_at_temperature(
+    model,
+    input_ids,
+    T: float,
+    *,
+    max_new_tokens: int,
+    n: int = 1,
+    seed: int | None = None,
+    min_new_tokens: int | None = None,
+    pad_token_id: int | None = None,
+):
+    """Continue ``input_ids`` with ``model.generate()`` at temperature ``T``.
+
+    - ``T = 0`` is greedy decoding, ``do_sample=False``: the argmax at every step.
+      ``generate`` itself rejects ``temperature=0`` (it would divide by zero), and
+      ignores ``temperature`` without ``do_sample=True``.
+    - ``T > 0`` samples every token from the whole tempered distribution
+      ``softmax(logits / T)``: ``do_sample=True, temperature=T, top_k=0,
+      top_p=1.0``. Without ``top_k=0``, ``generate`` would keep only the 50 most
+      likely tokens (its default), and a checkpoint's generation config could
+      add a top-p cut; these two arguments switch both off.
+
+    ``input_ids`` is one prompt, a (1, m) or (m,) tensor or list of ids, continued
+    ``n`` times in one batch, or a (b, m) batch of prompts of one length (then
+    ``n`` must be 1). With ``seed``, torch's global generator is seeded first, so
+    the draws repeat (on one machine, with the same thread count); under the
+    same seed :func:`sample_manual` draws the same tokens. ``min_new_tokens``
+    (e.g. equal to ``max_new_tokens``) keeps ``generate`` from stopping at the end
+    token. ``pad_token_id`` defaults to the model's generation config's, else its
+    end token. Returns ``generate``'s (rows, m + new tokens) tensor, prompt
+    included.
+    """
+    torch = require("torch", "lm", "tempered.lm.generation")
+
+    func = "generate_at_temperature"
+    T = _check_T(T, func, allow_zero=True)
+    max_new_tokens = check_count(max_new_tokens, func, "max_new_tokens", minimum=1)
+    n = check_count(n, func, "n")
+    ids = torch.as_tensor(input_ids, dtype=torch.long)
+    if ids.ndim == 1:
+        ids = ids[None]
+    if ids.ndim != 2 or ids.shape[1] == 0:
+        raise ValueError(
+            f"{func}: input_ids must be a non-empty sequence or a batch of them, got "
+            f"shape {tuple(ids.shape)}"
+        )
+    if n > 1:
+        if ids.shape[0] != 1:
+            raise ValueError(
+                f"{func}: n = {n} continuations need one prompt, got {ids.shape[0]}"
+            )
+        ids = ids.expand(n, -1)
+    kwargs = {"max_new_tokens": max_new_tokens}
+    if min_new_tokens is not None:
+        kwargs["min_new_tokens"] = check_count(
+            min_new_tokens, func, "min_new_tokens", minimum=0, maximum=max_new_tokens
+        )
+    if pad_token_id is None:
+        config = model.generation_config
+        pad_token_id = config.pad_token_id
+        if pad_token_id is None:
+            pad_token_id = config.eos_token_id
+        if isinstance(pad_token_id, (list, tuple)):
+            pad_token_id = pad_token_id[0]
+    if T == 0:
+        kwargs["do_sample"] = False
+    else:
+        kwargs.update(do_sample=True, temperature=T, top_k=0, top_p=1.0)
+    if seed is not None:
+        torch.manual_seed(check_count(seed, func, "seed", minimum=0))
+    with torch.no_grad():
+        return model.generate(
+            ids,
+            attention_mask=torch.ones_like(ids),
+            pad_token_id=pad_token_id,
+            **kwargs,
+        )
 
 
 def next_token_logits(
@@ -206,3 +299,76 @@ def mean_token_loglik(model, sequence, prompt_len: int) -> float:
     logp = torch.log_softmax(logits[prompt_len - 1 : -1], dim=-1)
     targets = ids[prompt_len:]
     return float(logp[torch.arange(targets.numel()), targets].mean())
+
+
+#: The names of :func:`generation_metrics`, in the order it returns them.
+METRICS = ("distinct-2", "repetition", "gzip", "loglik")
+
+
+def generation_metrics(model, tokenizer, output_ids, prompt_len: int) -> dict:
+    """The four measures of chapter 6 for a batch of continuations of one prompt.
+
+    ``output_ids`` is what ``generate`` returns, a (n, m) tensor of the prompt
+    (its first ``prompt_len`` tokens) followed by n continuations. Returns a
+    dict, keys in the order of :data:`METRICS`:
+
+    - ``"distinct-2"``: :func:`distinct_n` of the n continuations, n = 2;
+    - ``"repetition"``: the mean :func:`repetition_rate` of trigrams;
+    - ``"gzip"``: the mean :func:`compression_ratio` of the decoded texts;
+    - ``"loglik"``: the mean :func:`mean_token_loglik` under the model at T = 1.
+    """
+    torch = require("torch", "lm", "tempered.lm.generation")
+
+    out = torch.as_tensor(output_ids, dtype=torch.long)
+    if out.ndim != 2 or not 1 <= prompt_len < out.shape[1]:
+        raise ValueError(
+            "generation_metrics: output_ids must be (n, m) with m > prompt_len >= 1, "
+            f"got shape {tuple(out.shape)} and prompt_len {prompt_len!r}"
+        )
+    gen = [row[prompt_len:] for row in out.tolist()]
+    values = (
+        distinct_n(gen, 2),
+        np.mean([repetition_rate(s, 3) for s in gen]),
+        np.mean([compression_ratio(tokenizer.decode(s)) for s in gen]),
+        np.mean([mean_token_loglik(model, row, prompt_len) for row in out]),
+    )
+    return {name: float(v) for name, v in zip(METRICS, values)}
+
+
+def metrics_by_temperature(
+    model,
+    tokenizer,
+    input_ids,
+    temperatures,
+    *,
+    seeds=(0, 1, 2),
+    n: int = 8,
+    max_new_tokens: int = 40,
+) -> dict:
+    """:func:`generation_metrics` of continuations at every temperature and seed.
+
+    For each T in ``temperatures`` (0 is greedy decoding) and each seed, ``n``
+    continuations of the one prompt ``input_ids``, each exactly
+    ``max_new_tokens`` tokens long (so that their measures are comparable), come
+    from :func:`generate_at_temperature`. Returns a dict keyed as
+    :data:`METRICS` of arrays of shape (len(temperatures), len(seeds)).
+    """
+    temperatures, seeds = list(temperatures), list(seeds)
+    prompt_len = len(np.asarray(input_ids).reshape(-1))
+    table = {name: np.zeros((len(temperatures), len(seeds))) for name in METRICS}
+    for i, T in enumerate(temperatures):
+        for j, seed in enumerate(seeds):
+            out = generate_at_temperature(
+                model,
+                input_ids,
+                T,
+                n=n,
+                seed=seed,
+                max_new_tokens=max_new_tokens,
+                min_new_tokens=max_new_tokens,
+            )
+            for name, value in generation_metrics(
+                model, tokenizer, out, prompt_len
+            ).items():
+                table[name][i, j] = value
+    return table

@@ -28,6 +28,21 @@ def _hub_reachable(host: str = "huggingface.co", timeout: float = 3.0) -> bool:
         return False
 
 
+def quiet_transformers() -> None:
+    """Hide what ``transformers`` prints that a reader of the course does not need.
+
+    Turns off its progress bars (``load_model`` would draw one per model) and
+    its log messages below errors: the advice ``generate`` gives when a flag has
+    no effect (``temperature`` without ``do_sample=True``: chapter 6 shows that
+    pitfall on purpose) or when a batch has no padding mask. Errors still show.
+    """
+    hf_logging = require(
+        "transformers.utils.logging", "lm", "tempered.lm.quiet_transformers"
+    )
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+
+
 def load_model(name: str, *, allow_download: bool = False, dtype=None):
     """Return ``(model, tokenizer)`` for ``name``, in evaluation mode on the CPU.
 

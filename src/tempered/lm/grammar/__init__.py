@@ -99,9 +99,12 @@ Modules
 -------
 ``lexicon`` (the words and the weights of every choice), ``rules`` (the
 right-linear rules and the elimination of empty rules), ``automaton`` (the
-compiled :class:`Grammar`, :data:`GRAMMAR` and its exact quantities) and
-``compare`` (tokens, a model's logits, KL and impossible mass). Every public
-name is available here, as ``tempered.lm.grammar.<name>``.
+compiled :class:`Grammar`, :data:`GRAMMAR`, its exact quantities and
+:meth:`Grammar.tempered`, the language that per-token tempering samples) and
+``compare`` (tokens, a model's logits, KL and impossible mass, the temperature
+of least KL, the share of grammatical samples). Every public name is available
+here, as ``tempered.lm.grammar.<name>``. Sequence tempering of the grammar is
+in :mod:`tempered.lm.sequence_tempering`.
 """
 
 from __future__ import annotations
@@ -117,7 +120,9 @@ from .automaton import sample_sentences
 from .automaton import sentence_logprob
 from .automaton import vocabulary
 from .compare import TemperatureComparison
+from .compare import grammatical_share
 from .compare import kl_and_impossible_mass
+from .compare import kl_minimising_temperature
 from .compare import model_next_token_logits
 from .compare import model_next_word_logits
 from .compare import token_ids_to_words
@@ -164,6 +169,8 @@ __all__ = [
     "model_next_token_logits",
     "model_next_word_logits",
     "kl_and_impossible_mass",
+    "kl_minimising_temperature",
+    "grammatical_share",
     "TemperatureComparison",
     # the lexicon and the rules' fixed nonterminals, for readers of the grammar
     "NOUNS",

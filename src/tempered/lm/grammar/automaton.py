@@ -15,7 +15,9 @@ import math
 import numpy as np
 
 from ..._validate import check_count
+from ..._validate import check_temperature
 from ...sampling import as_generator
+from ...softmax import tempered_softmax
 from .lexicon import EOS
 from .lexicon import lexicon_order
 from .rules import CLAUSE
@@ -61,6 +63,9 @@ class Grammar:
     next_state : ndarray of int, shape (n_states, V)
         The state reached by emitting word i from state s; -1 where the word is
         impossible and after ``EOS`` (the sentence is over).
+    temperature : float
+        1 for the grammar itself; ``T`` for the grammar that per-token tempering
+        at ``T`` samples (:meth:`tempered`).
     """
 
     def __init__(self):
@@ -110,16 +115,62 @@ class Grammar:
                 "not 1"
             )
         self.emission /= sums[:, None]
+        self.temperature = 1.0
+        self._finish()
+
+    def _finish(self):
+        """Freeze the tables; build the sampling tables and the exact expectations."""
         self.emission.flags.writeable = False
         self.next_state.flags.writeable = False
         # Sampling tables: the possible words of each state with their cumulative
         # probabilities.
-        self._support = [np.flatnonzero(self.emission[s]) for s in range(n)]
+        self._support = [np.flatnonzero(row) for row in self.emission]
         self._cdf = [
             np.cumsum(self.emission[s, idx]) for s, idx in enumerate(self._support)
         ]
         self._eos = self._index[EOS]
         self._compute_expectations()
+
+    def tempered(self, T) -> Grammar:
+        """The language that per-token tempering at ``T`` samples, exactly.
+
+        Sampling each word from ``P(. | s)^(1/T)``, renormalised over the state's
+        possible words, is the same automaton with every emission row tempered:
+        the states, the transitions and the support stay, only the probabilities
+        change. So every exact quantity of the returned grammar is one of
+        per-token tempering: :meth:`sentence_logprob` is log q_T^tok(x),
+        :meth:`expected_tokens` the expected length at ``T``,
+        :meth:`sample_sentences` draws as a decoder at ``T`` would. Its
+        ``temperature`` is that of this grammar times ``T``.
+
+        ``T`` may be ``inf`` (uniform over each state's possible words). ``T = 0``
+        (the argmax of every state) raises ``ValueError``: some sentences would
+        never end, as greedy decoding of the grammar never ends. So does a ``T``
+        so small that a possible word's probability underflows to 0.
+        """
+        T = check_temperature(T, "Grammar.tempered")
+        if T == 0:
+            raise ValueError(
+                "Grammar.tempered: T = 0 keeps only each state's most likely word, "
+                "and then some sentences never end (greedy decoding loops on 'the dog "
+                "that chases the dog ...'); use T > 0"
+            )
+        possible = self.emission > 0
+        with np.errstate(divide="ignore"):
+            rows = tempered_softmax(np.log(self.emission), T, axis=-1)
+        if np.any(possible & (rows == 0)):
+            raise ValueError(
+                f"Grammar.tempered: at T = {T:g} the probability of a possible word "
+                "underflows to 0; use a larger T"
+            )
+        new = object.__new__(Grammar)
+        new.nonterminals, new.n_states = self.nonterminals, self.n_states
+        new._vocab, new._index = self._vocab, self._index
+        new.next_state = self.next_state
+        new.emission = np.where(possible, rows, 0.0)
+        new.temperature = self.temperature * T
+        new._finish()
+        return new
 
     # -------------------------------------------------------------- exact expectations
     def _compute_expectations(self):

@@ -4,7 +4,9 @@ The bundled tokenizer has one token for every word (:func:`word_token_ids`
 checks it). :func:`model_next_word_logits` returns a model's logits for the
 vocabulary's words after a batch of prefixes, and
 :func:`kl_and_impossible_mass` compares the model tempered at T with the
-exact distribution of :data:`tempered.lm.grammar.GRAMMAR`.
+exact distribution of :data:`tempered.lm.grammar.GRAMMAR`;
+:func:`kl_minimising_temperature` finds the T where the mean KL is smallest.
+:func:`grammatical_share` checks whole sentences that the model samples at T.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 
 from ..._optional import require
 from ...softmax import log_softmax
+from ...softmax import tempered_softmax
 from .automaton import GRAMMAR
 from .automaton import as_words
 from .lexicon import EOS
@@ -162,6 +165,37 @@ def model_next_word_logits(
     ]
 
 
+def _targets(prefixes, logits, token_ids, func: str):
+    """``(p, u, single)``: the true next-word distributions and the logits as (n, V)
+    arrays over the same columns, and whether one prefix was given."""
+    plist, single = _prefix_batch(prefixes, func)
+    p = GRAMMAR.next_word_distributions(plist)
+    u = np.asarray(logits, dtype=np.float64)
+    if u.ndim == 1:
+        u = u[None]
+    if u.ndim != 2 or u.shape[0] != p.shape[0]:
+        raise ValueError(
+            f"{func}: logits must have shape (V,) or (n, V) for "
+            f"{p.shape[0]} prefix(es), got {np.shape(logits)}"
+        )
+    if token_ids is not None:
+        token_ids = np.asarray(token_ids)
+        if token_ids.shape != (p.shape[1],):
+            raise ValueError(
+                f"{func}: token_ids must have one id per word ({p.shape[1]})"
+            )
+        full = np.zeros((p.shape[0], u.shape[1]))
+        full[:, token_ids] = p
+        p = full
+    if u.shape[1] != p.shape[1]:
+        raise ValueError(
+            f"{func}: logits have {u.shape[1]} columns but the "
+            f"vocabulary has {p.shape[1]} words; pass token_ids for logits over the "
+            "whole model vocabulary"
+        )
+    return p, u, single
+
+
 def kl_and_impossible_mass(
     prefixes, logits, T, *, token_ids=None
 ) -> TemperatureComparison:
@@ -187,32 +221,7 @@ def kl_and_impossible_mass(
     scalar T. ``impossible_mass`` is the probability q_T gives to continuations
     with p = 0; ``kl`` is ``inf`` where q_T is 0 on a possible word (e.g. at T = 0).
     """
-    plist, single = _prefix_batch(prefixes, "kl_and_impossible_mass")
-    p = GRAMMAR.next_word_distributions(plist)
-    u = np.asarray(logits, dtype=np.float64)
-    if u.ndim == 1:
-        u = u[None]
-    if u.ndim != 2 or u.shape[0] != p.shape[0]:
-        raise ValueError(
-            "kl_and_impossible_mass: logits must have shape (V,) or (n, V) for "
-            f"{p.shape[0]} prefix(es), got {np.shape(logits)}"
-        )
-    if token_ids is not None:
-        token_ids = np.asarray(token_ids)
-        if token_ids.shape != (p.shape[1],):
-            raise ValueError(
-                "kl_and_impossible_mass: token_ids must have one id per word "
-                f"({p.shape[1]})"
-            )
-        full = np.zeros((p.shape[0], u.shape[1]))
-        full[:, token_ids] = p
-        p = full
-    if u.shape[1] != p.shape[1]:
-        raise ValueError(
-            f"kl_and_impossible_mass: logits have {u.shape[1]} columns but the "
-            f"vocabulary has {p.shape[1]} words; pass token_ids for logits over the "
-            "whole model vocabulary"
-        )
+    p, u, single = _targets(prefixes, logits, token_ids, "kl_and_impossible_mass")
     temps = np.atleast_1d(np.asarray(T, dtype=np.float64))
     if temps.ndim != 1:
         raise ValueError(
@@ -232,3 +241,85 @@ def kl_and_impossible_mass(
     if single:
         kl, mass = kl[0], mass[0]
     return TemperatureComparison(kl, mass)
+
+
+def kl_minimising_temperature(
+    prefixes, logits, *, token_ids=None, bracket=(0.01, 100.0)
+) -> float:
+    """The T that minimises the mean over ``prefixes`` of KL(p || softmax(logits / T)).
+
+    ``prefixes``, ``logits`` and ``token_ids`` are as in
+    :func:`kl_and_impossible_mass`. Written with β = 1/T, each KL is
+    ``log Z(β) - β E_p[u] - H(p)``, convex in β, with derivative
+    ``E_q[u] - E_p[u]`` (q the tempered model): the mean of these derivatives
+    increases with β, and bisection finds its zero to float64 precision. Fitting
+    T this way is temperature scaling (chapter 9) against exact targets.
+
+    Raises ``ValueError`` if the minimum lies outside ``bracket`` (in T), or if
+    the model gives a possible word the logit -inf (the KL is then infinite at
+    every T).
+    """
+    func = "kl_minimising_temperature"
+    p, u, _ = _targets(prefixes, logits, token_ids, func)
+    if np.any((p > 0) & ~np.isfinite(u)):
+        raise ValueError(
+            f"{func}: a possible word has a logit of -inf, so KL is infinite at every T"
+        )
+    lo_T, hi_T = (float(b) for b in bracket)
+    if not 0 < lo_T < hi_T < np.inf:
+        raise ValueError(
+            f"{func}: bracket must be (T_low, T_high) with 0 < T_low < "
+            f"T_high < inf, got {bracket!r}"
+        )
+    finite = np.where(np.isfinite(u), u, 0.0)  # -inf only where p = 0 and q = 0
+    target = (p * finite).sum(axis=1).mean()  # the mean of E_p[u]
+
+    def slope(beta):  # d(mean KL)/d(beta)
+        q = tempered_softmax(u, 1 / beta, axis=-1)
+        return (q * finite).sum(axis=1).mean() - target
+
+    lo, hi = 1 / hi_T, 1 / lo_T  # in beta
+    if slope(lo) > 0 or slope(hi) < 0:
+        raise ValueError(
+            f"{func}: the mean KL has no minimum for T in [{lo_T:g}, {hi_T:g}]; widen "
+            "the bracket"
+        )
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if mid in (lo, hi):
+            break
+        lo, hi = (mid, hi) if slope(mid) < 0 else (lo, mid)
+    return float(2 / (lo + hi))
+
+
+def grammatical_share(
+    model, tokenizer, T, *, n: int = 200, seed: int = 0, max_new_tokens: int = 40
+) -> float:
+    """Share of ``n`` sentences sampled from ``model`` at ``T`` that are grammatical.
+
+    The sentences are drawn in one seeded batch by
+    :func:`tempered.lm.generation.generate_at_temperature` from the sentence
+    start ``[EOS]`` (``T = 0`` is greedy decoding, every row the same), and
+    each is checked with :meth:`Grammar.is_grammatical`. A row that has not
+    reached ``EOS`` after ``max_new_tokens`` tokens is unfinished and counts as
+    not grammatical, as does any token that is not a word.
+    """
+    torch = require("torch", "lm", "tempered.lm.grammar")
+    from ..generation import generate_at_temperature
+
+    eos = tokenizer.eos_token_id
+    out = generate_at_temperature(
+        model,
+        torch.tensor([[eos]]),
+        T,
+        n=n,
+        seed=seed,
+        max_new_tokens=max_new_tokens,
+        pad_token_id=eos,
+    )
+    ok = 0
+    for row in out[:, 1:].tolist():
+        if eos in row:
+            words = token_ids_to_words(row[: row.index(eos)], tokenizer, strict=False)
+            ok += GRAMMAR.is_grammatical(words)
+    return ok / out.shape[0]
