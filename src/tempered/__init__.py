@@ -18,6 +18,9 @@ shows the code a learner must see. Modules:
 - ``tempered.flows``    a small 2-D normalising flow and sampling at a latent
   temperature
 - ``tempered.calibration`` temperature scaling, NLL and expected calibration error
+- ``tempered.classifiers`` the digits classifier of chapter 9 and the distillation loss
+- ``tempered.relaxed``  Gumbel-softmax and straight-through gradient estimators
+- ``tempered.determinism`` pin thread counts and seeds so a rerun repeats itself
 - ``tempered.bandits``  Boltzmann exploration on a multi-armed bandit
 - ``tempered.style``    the course's figure style (colour-blind-safe palette)
 - ``tempered.widgets``  interactive figures for live notebooks
