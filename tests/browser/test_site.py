@@ -2,7 +2,8 @@
 
 For each page: no request leaves 127.0.0.1, no console errors, math rendered
 where the page has math, alt text on every image, at most 3 MB in all, and
-every static widget's figure changes when its slider moves (each chapter has one).
+every static widget's figure changes when its slider moves (each chapter has one),
+and no code block is wider than the text column at 1280 pixels.
 Page weight is what the browser downloads from a server that gzips text assets, as
 static hosts do. Screenshots of each page (light and dark) land in
 _build/screenshots/.
@@ -48,6 +49,16 @@ def open_page(browser, url, theme="light"):
     return context, page, requests, errors
 
 
+def code_that_scrolls(page) -> list[str]:
+    """First lines of code blocks (not outputs) that scroll sideways in this window."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('div.highlight pre')]
+             .filter(p => !p.closest('.cell_output'))
+             .filter(p => p.scrollWidth > p.clientWidth + 1)
+             .map(p => p.textContent.split('\\n')[0].slice(0, 60))"""
+    )
+
+
 @pytest.mark.parametrize("name", PAGES)
 def test_page_offline_math_alt_weight_widgets(browser, site, shots, name):
     context, page, requests, errors = open_page(browser, f"{site}/{name}.html")
@@ -70,6 +81,9 @@ def test_page_offline_math_alt_weight_widgets(browser, site, shots, name):
                  .reduce((s, e) => s + (e.encodedBodySize || e.transferSize || 0), 0)"""
         )
         assert total <= MAX_PAGE_BYTES, f"page weighs {total / 1e6:.2f} MB"
+        assert not code_that_scrolls(page), (
+            f"code blocks wider than the column: {code_that_scrolls(page)}"
+        )
         slug = name.replace("/", "__")
         page.screenshot(path=str(shots / f"{slug}.png"), full_page=True)
         move_every_widget(page, name)
