@@ -46,9 +46,9 @@ browser:
 	    echo "!!! LOUD: could not apt-get install chromium; the browser tests will be skipped"; \
 	  else echo "!!! LOUD: apt-get is unavailable; install chromium yourself or the browser tests will be skipped"; fi; }
 
-# Two workers (the course machine has two cores). loadfile keeps each notebook (a file) in one
+# Three workers on two cores (the browser tests wait on page loads). loadfile keeps a notebook in one
 # kernel; the book is built once for both workers (tests/conftest.py). 15 slowest printed.
-PYTEST := $(BIN)/python -m pytest -n 2 --dist loadfile --durations=15
+PYTEST := $(BIN)/python -m pytest -n 3 --dist loadfile --durations=15
 
 lint: $(STAMP) $(WEB)
 	$(BIN)/ruff check .

@@ -30,6 +30,13 @@ _spec = importlib.util.spec_from_file_location(
 _spec.loader.exec_module(importlib.util.module_from_spec(_spec))
 
 
+def pytest_configure(config):
+    """Start the strict book build now, when this run includes tests that read it."""
+    from tests import book_build
+
+    book_build.start_early(config)
+
+
 def pytest_collection_modifyitems(config, items):
     """Leave out the notebook cells tagged ``nbval-skip`` (widget-tick timings).
 

@@ -1,0 +1,11 @@
+"""Every book page (chapters, guide, references) in the browser: pages.check_page."""
+
+import pytest
+
+from tests.browser.pages import PAGES
+from tests.browser.pages import check_page
+
+
+@pytest.mark.parametrize("name", [p for p in PAGES if not p.startswith("notebooks/")])
+def test_book_page(browser, site, name):
+    check_page(browser, site, name)
