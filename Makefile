@@ -46,8 +46,8 @@ browser:
 	    echo "!!! LOUD: could not apt-get install chromium; the browser tests will be skipped"; \
 	  else echo "!!! LOUD: apt-get is unavailable; install chromium yourself or the browser tests will be skipped"; fi; }
 
-# Three workers on two cores (the browser tests wait on page loads). loadfile keeps a notebook in one
-# kernel; the book is built once for both workers (tests/conftest.py). 15 slowest printed.
+# Three workers on two cores (browser tests wait on page loads); loadfile keeps a notebook in one
+# kernel; the book is built once per run (tests/book_build.py). The 15 slowest are printed.
 PYTEST := $(BIN)/python -m pytest -n 3 --dist loadfile --durations=15
 
 lint: $(STAMP) $(WEB)
