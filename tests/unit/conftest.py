@@ -1,4 +1,4 @@
-"""Unit-test set-up: hypothesis profiles, and ``scripts/`` on ``sys.path``.
+"""Unit-test set-up: hypothesis profiles, ``scripts/`` on ``sys.path``, ``shown``.
 
 Hypothesis is derandomised in CI (reproducible) and random locally (explores more).
 ``scripts/lmprep`` (data preparation and training, not part of the installed
@@ -9,6 +9,7 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import settings
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
@@ -18,3 +19,15 @@ if str(SCRIPTS) not in sys.path:
 settings.register_profile("ci", derandomize=True, deadline=None, max_examples=200)
 settings.register_profile("dev", deadline=None, max_examples=100)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+
+@pytest.fixture
+def shown(monkeypatch):
+    """Everything a widget function displays, captured instead of shown."""
+    import IPython.display
+
+    captured = []
+    monkeypatch.setattr(
+        IPython.display, "display", lambda obj, **kw: captured.append(obj)
+    )
+    return captured

@@ -5,21 +5,11 @@ import html
 import json
 import re
 
-import IPython.display
 import numpy as np
 import pytest
 
 from tempered.widgets import static
 from tempered.widgets import temperature_explorer
-
-
-@pytest.fixture
-def shown(monkeypatch):
-    captured = []
-    monkeypatch.setattr(
-        IPython.display, "display", lambda obj, **kw: captured.append(obj)
-    )
-    return captured
 
 
 def spec_of(widget) -> dict:

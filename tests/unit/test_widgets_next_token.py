@@ -1,7 +1,6 @@
 """The next-token widget: bars of the top-k tokens of softmax(u / T), moved in place;
 its static twin."""
 
-import IPython.display
 import numpy as np
 import pytest
 import torch
@@ -61,15 +60,6 @@ def toy():
     with torch.no_grad():  # spread the logits so that T visibly matters
         model.lm_head.weight.mul_(40.0)
     return model, tok
-
-
-@pytest.fixture
-def shown(monkeypatch):
-    captured = []
-    monkeypatch.setattr(
-        IPython.display, "display", lambda obj, **kw: captured.append(obj)
-    )
-    return captured
 
 
 def _logits(model, tok, prompt):

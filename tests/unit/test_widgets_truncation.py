@@ -12,7 +12,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import IPython.display
 import numpy as np
 import pytest
 
@@ -31,15 +30,6 @@ ROOT = Path(__file__).resolve().parents[2]
 WIDGETS_JS = ROOT / "_static" / "tempered-widgets.js"
 WORDS = ["mat", "sofa", "floor", "chair", "roof", "keyboard", "moon"]
 LOGITS = np.array([3.2, 2.4, 2.1, 1.6, 0.8, 0.3, -1.5])
-
-
-@pytest.fixture
-def shown(monkeypatch):
-    captured = []
-    monkeypatch.setattr(
-        IPython.display, "display", lambda obj, **kw: captured.append(obj)
-    )
-    return captured
 
 
 def test_update_moves_the_same_artists_to_the_final_distribution():
