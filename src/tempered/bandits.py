@@ -12,7 +12,6 @@ import numpy as np
 
 from ._validate import check_count
 from .sampling import as_generator
-from .softmax import tempered_softmax
 
 
 def fixed(T: float):
@@ -27,6 +26,17 @@ def annealed(T0: float, rate: float = 1.0):
     if not T0 > 0 or not rate > 0:
         raise ValueError("annealed: T0 and rate must be > 0")
     return lambda t: float(T0 / np.log(np.e + rate * t))
+
+
+def _softmax_of_means(q: np.ndarray, T: float) -> np.ndarray:
+    """``tempered_softmax(q, T)`` for a finite 1-D float64 ``q`` and a finite ``T > 0``.
+
+    The same arithmetic, bit for bit, without the per-call input checks: a chapter
+    runs the bandit 200,000 steps, and the checks were 80% of its time. The
+    schedules guarantee ``T > 0``; the sample means are finite.
+    """
+    w = np.exp((q - q.max()) / T)
+    return w / w.sum()
 
 
 def boltzmann_bandit(means, schedule, steps: int, rng=None, noise: float = 1.0):
@@ -56,7 +66,7 @@ def boltzmann_bandit(means, schedule, steps: int, rng=None, noise: float = 1.0):
         if t < k:
             a = t
         else:
-            p = tempered_softmax(sums / pulls, schedule(t))
+            p = _softmax_of_means(sums / pulls, schedule(t))
             a = int(min(np.searchsorted(np.cumsum(p), g.random(), side="right"), k - 1))
         arms[t] = a
         sums[a] += mu[a] + noise * g.standard_normal()
