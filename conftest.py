@@ -60,7 +60,7 @@ def pytest_configure(config):
 
 
 def run_rank(nodeid: str) -> int:
-    """Where a test's file goes in the run: its index in FIRST, then the rest, then LAST."""
+    """Where a file goes in the run: its index in FIRST, then the rest, then LAST."""
     for rank, prefix in enumerate(FIRST):
         if nodeid.startswith(prefix):
             return rank
