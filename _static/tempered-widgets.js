@@ -611,7 +611,7 @@
     });
 
     const { tau: start = 1 } = spec;
-    const slider = linSlider(controlsOf(root), "τ",
+    const slider = linSlider(controlsOf(root), "s",
       { min: taus[0], max: taus[taus.length - 1], step: 0.01, value: start });
 
     function nearestFrame(t) {
@@ -633,8 +633,8 @@
       });
       const tau = taus[k];
       slider.out.textContent = tau.toFixed(2);
-      title.textContent = `latent std × τ, τ = ${tau.toFixed(2)}  `
-        + `(samples p_z^(1/T) with T = τ² = ${(tau * tau).toFixed(2)})`;
+      title.textContent = `latent std × s, s = ${tau.toFixed(2)}  `
+        + `(samples p_z^(1/T) with T = s² = ${(tau * tau).toFixed(2)})`;
       root.setAttribute("data-state", String(k));
     }
 

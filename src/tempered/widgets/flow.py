@@ -77,7 +77,7 @@ class FlowSamplesExplorer(LiveFigure):
         for scatter, x in zip(self.scatters, self.samples(tau)):
             scatter.set_offsets(x)
         self.suptitle.set_text(
-            f"latent std × τ, τ = {tau:.2f}  (samples p_z^(1/T) with T = τ² = "
+            f"latent std × s, s = {tau:.2f}  (samples p_z^(1/T) with T = s² = "
             f"{tau**2:.2f})"
         )
         self.refresh()
@@ -113,7 +113,7 @@ def flow_samples_explorer(flows: dict, n: int = 1000, tau: float = 1.0, seed: in
     import ipywidgets as w
 
     slider = w.FloatSlider(
-        value=tau, min=0.0, max=1.2, step=0.01, description="τ", readout_format=".2f"
+        value=tau, min=0.0, max=1.2, step=0.01, description="s", readout_format=".2f"
     )
     slider.observe(lambda change: explorer.update(change["new"]), names="value")
     IPython.display.display(w.VBox([slider, explorer.image_widget()]))
