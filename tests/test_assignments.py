@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import csv
+import dataclasses
 import importlib.util
 import json
 import re
@@ -87,17 +88,30 @@ def classroom(tmp_path_factory):
                     A.student_notebook(name, build_dir), folder / "student.ipynb"
                 ),
             }
-            solution = nbformat.read(A.solution_notebook(name, build_dir), as_version=4)
-            for mutant in A.load_mutants(name):
-                path = folder / f"{mutant['name']}.ipynb"
-                nbformat.write(A.apply_mutant(solution, mutant), path)
-                paths[mutant["name"]] = path
             assignment = A.prepare(name, build_dir)
             maxima[name] = assignment.points
             rows = A.grade(
                 name, list(paths.values()), build_dir=build_dir, assignment=assignment
             )
             scores.update({(name, key): row for key, row in zip(paths, rows)})
+            # Each mutant is scored on its own question only (the others are the
+            # solution's), which keeps the slow statistical tests to one run each.
+            solution = nbformat.read(A.solution_notebook(name, build_dir), as_version=4)
+            by_question: dict[str, dict] = {}
+            for mutant in A.load_mutants(name):
+                path = folder / f"{mutant['name']}.ipynb"
+                nbformat.write(A.apply_mutant(solution, mutant), path)
+                by_question.setdefault(mutant["question"], {})[mutant["name"]] = path
+            for q, mutants in by_question.items():
+                only_q = dataclasses.replace(
+                    assignment,
+                    questions={q: assignment.questions[q]},
+                    points={q: assignment.points[q]},
+                )
+                rows = A.grade(
+                    name, list(mutants.values()), build_dir=build_dir, assignment=only_q
+                )
+                scores.update({(name, key): row for key, row in zip(mutants, rows)})
         learner_errors = dict(zip(NAMES, learner))
     return {
         "build": build_dir,
@@ -159,7 +173,6 @@ def test_mutant_loses_points(classroom, name, mutant):
         f"{name}: the tests do not catch the mutant {mutant['name']!r} "
         f"({mutant['mistake']}); it keeps all points of {q}\n{_report(row)}"
     )
-    assert row["total"] < row["possible"]
 
 
 @pytest.mark.parametrize(

@@ -11,9 +11,11 @@ Requests (the grader sends them; see grader.py):
 - ``{"op": "kinds", "names": [...]}`` says, for each name, whether the
   submission defines it as a ``callable``, a ``value`` or nothing;
 - ``{"op": "value", "name": ...}`` returns a global's value as data;
-- ``{"op": "call", "name": ..., "args": [...], "kwargs": {...}}`` calls a
-  function of the submission and returns its result as data, with the new
-  state of every random generator that was passed in.
+- ``{"op": "call", "name": ..., "args": [...], "kwargs": {...}, "repeat": n}``
+  calls a function of the submission and returns its result as data, with the
+  new state of every random generator that was passed in; with ``repeat``, it
+  also runs up to n - 1 further calls on the same inputs (the generators
+  carrying on), which the grader uses only if the test makes those calls.
 
 The encoding (:func:`encode`, :func:`decode`) is shared with the grader,
 which imports this module: only JSON numbers, strings, lists, dicts, NumPy
@@ -27,9 +29,11 @@ import importlib.machinery
 import json
 import os
 import sys
+import time
 import types
 
 MAX_DEPTH = 8
+SPECULATE_SECONDS = 0.25
 PLAIN_DTYPES = {"bool", "int8", "int16", "int32", "int64", "uint8", "uint16",
                 "uint32", "uint64", "float16", "float32", "float64"}
 
@@ -185,16 +189,20 @@ def _error(err: BaseException) -> dict:
 
 def serve(forbidden: list[str]) -> None:
     """Answer requests until stdin closes."""
+    # Private copies of the pipes: the submission's prints go to /dev/null, and
+    # closing sys.stdin (as exit() does) does not end the conversation.
+    requests = os.fdopen(os.dup(0), "r")
     out = os.fdopen(os.dup(1), "w", buffering=1)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    os.dup2(devnull, 2)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    sys.stdin = open(os.devnull)
     guard = _Forbidden(forbidden)
     sys.meta_path.insert(0, guard)
     sys.modules["otter"] = _fake_otter()
     env: dict = {"__name__": "__main__", "__builtins__": __builtins__}
     env["get_ipython"] = lambda: _Shell(env)
-    for line in sys.stdin:
+    for line in requests:
         request = json.loads(line)
         before = len(guard.attempts)
         try:
@@ -217,18 +225,63 @@ def _handle(request: dict, env: dict) -> dict:
     if op == "value":
         return {"value": encode(env[request["name"]])}
     if op == "call":
-        args = [decode(a) for a in request["args"]]
-        kwargs = {k: decode(v) for k, v in request["kwargs"].items()}
-        result = env[request["name"]](*args, **kwargs)
         import numpy as np
 
-        states = [a.bit_generator.state if isinstance(a, np.random.Generator) else None
-                  for a in args]
-        states += [kwargs[k].bit_generator.state
-                   if isinstance(kwargs[k], np.random.Generator) else None
-                   for k in request["kwargs"]]
-        return {"value": encode(result), "states": states}
+        args, kwargs = _inputs(request)
+        pristine = _inputs(request)  # untouched by the call, copied for repeats
+        generators = [*args, *kwargs.values()]
+        first = _call(env[request["name"]], args, kwargs, generators)
+        shared = [g for g in generators if isinstance(g, np.random.Generator)]
+        pristine = ([shared.pop(0) if isinstance(a, np.random.Generator) else a
+                     for a in pristine[0]],
+                    {k: shared.pop(0) if isinstance(v, np.random.Generator) else v
+                     for k, v in pristine[1].items()})
+        more, start = [], time.monotonic()
+        # Run ahead on the same inputs (the grader asks when a test repeats a
+        # call, e.g. 4000 draws): one round trip instead of thousands.
+        while len(more) + 1 < int(request.get("repeat", 1)):
+            if time.monotonic() - start > SPECULATE_SECONDS:
+                break
+            args, kwargs = _inputs(request, pristine)
+            try:
+                more.append(_call(env[request["name"]], args, kwargs,
+                                  [*args, *kwargs.values()]))
+            except Exception:
+                break
+        return {**first, "more": more}
     raise ValueError(f"unknown request {op!r}")
+
+
+def _inputs(request: dict, previous: tuple | None = None):
+    """The call's arguments: decoded, or fresh copies of the previous ones.
+
+    Copies keep a function that changes its inputs from seeing its own
+    changes on the next call; generators are shared so their streams go on.
+    """
+    import copy
+
+    import numpy as np
+
+    if previous is None:
+        return ([decode(a) for a in request["args"]],
+                {k: decode(v) for k, v in request["kwargs"].items()})
+
+    def fresh(x):
+        if isinstance(x, np.random.Generator):
+            return x
+        return x.copy() if isinstance(x, np.ndarray) else copy.deepcopy(x)
+
+    args, kwargs = previous
+    return [fresh(a) for a in args], {k: fresh(v) for k, v in kwargs.items()}
+
+
+def _call(function, args, kwargs, generators) -> dict:
+    import numpy as np
+
+    result = function(*args, **kwargs)
+    states = [g.bit_generator.state if isinstance(g, np.random.Generator) else None
+              for g in generators]
+    return {"value": encode(result), "states": states}
 
 
 if __name__ == "__main__":

@@ -152,6 +152,7 @@ class Sandbox:
     """One running runner: send requests, read JSON replies, with time limits."""
 
     def __init__(self, slot: int, forbidden: list[str]):
+        self.uid = BASE_UID + slot
         self.proc = subprocess.Popen(
             command(slot) + [str(RUNNER), json.dumps(forbidden)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -205,6 +206,34 @@ class Sandbox:
                 stream.close()
             except OSError:
                 pass
+        # The pid namespace dies with its init; wait for that, and kill any
+        # straggler of this throwaway uid (only sandboxes ever run as it).
+        deadline = time.monotonic() + 5
+        while (left := processes_of(self.uid)) and time.monotonic() < deadline:
+            for pid in left:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.02)
+
+
+def processes_of(uid: int) -> list[int]:
+    """Live (not zombie) processes whose real uid is ``uid``."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            status = Path(f"/proc/{entry}/status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if (fields.get("Uid", "").split() or ["-1"])[0] == str(uid) and not fields.get(
+            "State", ""
+        ).strip().startswith("Z"):
+            found.append(int(entry))
+    return found
 
 
 def _no_constants(name: str):

@@ -50,6 +50,8 @@ class Session:
         self.skipped: set[int] = set()
         self.sandbox: Sandbox | None = None
         self.starts = 0
+        self.ahead: list = []  # (call key, generator states before, reply)
+        self.last_key, self.last_states, self.repeat = None, None, 1
 
     def left(self) -> float:
         return self.deadline - time.monotonic()
@@ -102,14 +104,36 @@ class Session:
         return self._decode(self._ask({"op": "value", "name": name}, self.limits.call))
 
     def call(self, name: str, args: tuple, kwargs: dict, forbidden: list[str]):
-        """Call a function of the submission; random generators passed in advance."""
-        message = {"op": "call", "name": name, "args": [encode(a) for a in args],
-                   "kwargs": {k: encode(v) for k, v in kwargs.items()}}
-        reply = self._ask(message, self.limits.call)
-        forbidden.extend(_names(reply.get("forbidden") or []))
+        """Call a function of the submission; random generators passed in advance.
+
+        A test that repeats a call (same function, same inputs, generators
+        untouched in between) is served from results the sandbox computed
+        ahead in one round trip; they are exactly what the calls would return.
+        """
+        generators = [*args, *kwargs.values()]
+        key = _fingerprint((name, args, kwargs))
+        states = _states(generators)
+        if self.ahead and self.ahead[0][0] == key and self.ahead[0][1] == states:
+            reply = self.ahead.pop(0)[2]
+        else:
+            message = {"op": "call", "name": name, "args": [encode(a) for a in args],
+                       "kwargs": {k: encode(v) for k, v in kwargs.items()}}
+            # Run ahead only when a test repeats a call and carries the same
+            # generators on (a stream of draws), never on fresh generators.
+            repeating = key == self.last_key and states == self.last_states
+            self.repeat = min(2 * self.repeat, 2048) if repeating else 1
+            message["repeat"] = self.repeat
+            reply = self._ask(message, self.limits.call)
+            forbidden.extend(_names(reply.get("forbidden") or []))
+            self.ahead = []
+            previous = reply.get("states")
+            for extra in reply.get("more") or []:
+                if type(extra) is dict:
+                    self.ahead.append((key, previous, extra))
+                    previous = extra.get("states")
+        self.last_key, self.last_states = key, reply.get("states")
         value = self._decode(reply)
-        states = reply.get("states") or []
-        for arg, state in zip([*args, *kwargs.values()], states):
+        for arg, state in zip(generators, reply.get("states") or []):
             if state is not None and hasattr(arg, "bit_generator"):
                 try:
                     arg.bit_generator.state = state
@@ -126,6 +150,7 @@ class Session:
             raise CallFailed("returned data that cannot be graded") from err
 
     def close(self) -> None:
+        self.ahead = []
         if self.sandbox is not None:
             self.sandbox.kill()
             self.sandbox = None
@@ -144,6 +169,24 @@ def _safe(text) -> str:
     message or the CSV.
     """
     return text if text in _BUILTIN_ERRORS else "an exception"
+
+
+def _states(generators) -> list:
+    return [g.bit_generator.state if hasattr(g, "bit_generator") else None
+            for g in generators]
+
+
+def _fingerprint(obj):
+    """A cheap exact key for call inputs; generators count by identity only."""
+    if hasattr(obj, "bit_generator"):
+        return "generator"
+    if hasattr(obj, "dtype") and hasattr(obj, "tobytes"):
+        return ("array", str(obj.dtype), getattr(obj, "shape", ()), obj.tobytes())
+    if isinstance(obj, (list, tuple)):
+        return (type(obj).__name__, tuple(_fingerprint(x) for x in obj))
+    if isinstance(obj, dict):
+        return ("dict", tuple((k, _fingerprint(v)) for k, v in sorted(obj.items())))
+    return (type(obj).__name__, repr(obj))
 
 
 def _names(items) -> list[str]:
