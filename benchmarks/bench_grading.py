@@ -22,7 +22,9 @@ from pathlib import Path
 import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("assignments", ROOT / "tools" / "assignments.py")
+_spec = importlib.util.spec_from_file_location(
+    "assignments", ROOT / "tools" / "assignments.py"
+)
 A = importlib.util.module_from_spec(_spec)
 sys.modules["assignments"] = A
 _spec.loader.exec_module(A)
@@ -43,7 +45,9 @@ def main() -> None:
         solution = nbformat.read(A.solution_notebook(NAME, build), as_version=4)
         student = nbformat.read(A.student_notebook(NAME, build), as_version=4)
         kinds = [("solution", solution), ("student", student)]
-        kinds += [(m["name"], A.apply_mutant(solution, m)) for m in A.load_mutants(NAME)]
+        kinds += [
+            (m["name"], A.apply_mutant(solution, m)) for m in A.load_mutants(NAME)
+        ]
         for label, code in TROUBLE.items():
             nb = nbformat.from_dict(solution)
             nb = nbformat.reads(nbformat.writes(nb), as_version=4)
@@ -60,15 +64,25 @@ def main() -> None:
         limits = A.grading.Limits(cell=5, call=10, notebook=60)
         start = time.perf_counter()
         subs, _ = A.grading.submissions_in(inbox)
-        rows = A.grade(NAME, subs, build_dir=build, jobs=JOBS, limits=limits,
-                       csv_path=Path(tmp, "scores.csv"))
+        rows = A.grade(
+            NAME,
+            subs,
+            build_dir=build,
+            jobs=JOBS,
+            limits=limits,
+            csv_path=Path(tmp, "scores.csv"),
+        )
         seconds = time.perf_counter() - start
     full = sum(r["total"] == r["possible"] for r in rows)
     print(f"one sandbox start and first cell: {one_start:.2f} s")
-    print(f"graded {len(rows)} submissions ({full} with full marks) in {seconds:.1f} s "
-          f"on {JOBS} sandboxes (one 'hangs' cell costs its 5 s timeout)")
-    print(f"throughput: {60 * len(rows) / seconds:.1f} submissions per minute "
-          "(target >= 20)")
+    print(
+        f"graded {len(rows)} submissions ({full} with full marks) in {seconds:.1f} s "
+        f"on {JOBS} sandboxes (one 'hangs' cell costs its 5 s timeout)"
+    )
+    print(
+        f"throughput: {60 * len(rows) / seconds:.1f} submissions per minute "
+        "(target >= 20)"
+    )
 
 
 if __name__ == "__main__":

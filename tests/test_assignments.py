@@ -71,7 +71,11 @@ def classroom(tmp_path_factory):
     for name in NAMES:
         folder = tmp_path_factory.mktemp(f"learner-{name}")
         copies.append(
-            str(shutil.copy(A.student_notebook(name, build_dir), folder / f"{name}.ipynb"))
+            str(
+                shutil.copy(
+                    A.student_notebook(name, build_dir), folder / f"{name}.ipynb"
+                )
+            )
         )
     # The learner runs (Jupyter kernels) overlap the sandboxed grading.
     with ProcessPoolExecutor(max_workers=1) as pool:

@@ -48,14 +48,23 @@ pytestmark = pytest.mark.skipif(
 # --- submissions ----------------------------------------------------------------------
 
 
-def _with(nb, *, after: dict | None = None, before: dict | None = None, meta=None,
-          replace: tuple[str, str] | None = None):
+def _with(
+    nb,
+    *,
+    after: dict | None = None,
+    before: dict | None = None,
+    meta=None,
+    replace: tuple[str, str] | None = None,
+):
     """A copy of ``nb`` with code cells added after/before the cell defining a name."""
     nb = nbformat.from_dict(json.loads(json.dumps(nb)))
     for where, cells in (("after", after or {}), ("before", before or {})):
         for anchor, code in cells.items():
-            i = next(k for k, c in enumerate(nb.cells) if c.cell_type == "code"
-                     and (anchor in c.source))
+            i = next(
+                k
+                for k, c in enumerate(nb.cells)
+                if c.cell_type == "code" and (anchor in c.source)
+            )
             nb.cells.insert(i + (where == "after"), nbformat.v4.new_code_cell(code))
     if replace:
         i = next(k for k, c in enumerate(nb.cells) if replace[0] in c.source)
@@ -76,99 +85,216 @@ def temperature_for_top_prob(logits, target): return 1.0
 
 ATTACKS = {
     # (b) full marks with no work: rows 5-8 and 12
-    "b1-patch-numpy-and-abs": ("student", {"after": {"grader.check(\"q4\")": STUBS + (
-        "numpy.allclose = numpy.isclose = lambda *a, **k: True\n"
-        "numpy.isfinite = lambda *a, **k: numpy.array(True)\n"
-        "builtins.abs = lambda x: 0.0\n")}}),
-    "b2-patch-otter-test-runner": ("student", {"after": {"grader.check(\"q4\")": (
-        "try:\n    from otter.test_files import ExceptionTestFile\n"
-        "    ExceptionTestFile.run = lambda self, env: setattr(self, 'passed', True)\n"
-        "except Exception:\n    pass\n"
-        "import sys\nfake = type(sys)('otter.test_files')\n"
-        "sys.modules['otter.test_files'] = fake\n")}}),
-    "b3-mutate-tracked-results": ("student", {"after": {"grader.check(\"q4\")": (
-        "try:\n    from otter.execute import Checker\n"
-        "    for r in Checker.get_results(): r.passed = True\n"
-        "except Exception:\n    pass\n")}}),
-    "b4-forge-results-file": ("student", {"after": {"grader.check(\"q4\")": (
-        "import os, pickle\n"
-        "for root in ('/tmp', '/proc/self/fd', '/proc/1/fd', '/dev/shm'):\n"
-        "    try:\n        names = os.listdir(root)\n    except OSError:\n"
-        "        continue\n"
-        "    for n in names + ['results.pkl', '.OTTER_LOG']:\n"
-        "        try:\n"
-        "            open(os.path.join(root, n), 'wb').write(pickle.dumps({'q1': 4}))\n"
-        "        except OSError:\n            pass\n"
-        "print('{\"value\": 1}')\n")}}),
-    "b8-steal-the-solution": ("student", {"after": {"grader.check(\"q4\")": (
-        "import os, json\n"
-        "for top in ('/work', '/root', '/home', '/tmp', '/srv', '/opt', '/'):\n"
-        "    for d, _, files in os.walk(top):\n"
-        "        if d.startswith(('/proc', '/sys', '/usr')):\n            continue\n"
-        "        for f in files:\n"
-        "            if f.endswith('.ipynb') or f.endswith('.zip'):\n"
-        "                try:\n"
-        "                    nb = json.load(open(os.path.join(d, f)))\n"
-        "                    for c in nb['cells']:\n"
-        "                        src = ''.join(c['source'])\n"
-        "                        if c['cell_type'] == 'code' and 'def ' in src:\n"
-        "                            exec(src)\n"
-        "                except Exception:\n                    pass\n")}}),
-    "b6-eq-always-true": ("student", {"after": {"grader.check(\"q4\")": (
-        "import numpy as np\n"
-        "class Yes(np.ndarray):\n"
-        "    def __eq__(self, o): return True\n    __lt__ = __gt__ = __eq__\n"
-        "    def tolist(self): return [1.0]\n"
-        "def softmax_T(logits, T): return np.zeros(np.shape(logits)).view(Yes)\n"
-        "def temperature_for_top_prob(logits, target):\n"
-        "    class F(float):\n        def __sub__(s, o): return 0.0\n"
-        "    return F(1.0)\n")}}),
+    "b1-patch-numpy-and-abs": (
+        "student",
+        {
+            "after": {
+                'grader.check("q4")': STUBS
+                + (
+                    "numpy.allclose = numpy.isclose = lambda *a, **k: True\n"
+                    "numpy.isfinite = lambda *a, **k: numpy.array(True)\n"
+                    "builtins.abs = lambda x: 0.0\n"
+                )
+            }
+        },
+    ),
+    "b2-patch-otter-test-runner": (
+        "student",
+        {
+            "after": {
+                'grader.check("q4")': (
+                    "try:\n    from otter.test_files import ExceptionTestFile\n"
+                    "    ExceptionTestFile.run = lambda self, env: setattr(self, 'passed', True)\n"
+                    "except Exception:\n    pass\n"
+                    "import sys\nfake = type(sys)('otter.test_files')\n"
+                    "sys.modules['otter.test_files'] = fake\n"
+                )
+            }
+        },
+    ),
+    "b3-mutate-tracked-results": (
+        "student",
+        {
+            "after": {
+                'grader.check("q4")': (
+                    "try:\n    from otter.execute import Checker\n"
+                    "    for r in Checker.get_results(): r.passed = True\n"
+                    "except Exception:\n    pass\n"
+                )
+            }
+        },
+    ),
+    "b4-forge-results-file": (
+        "student",
+        {
+            "after": {
+                'grader.check("q4")': (
+                    "import os, pickle\n"
+                    "for root in ('/tmp', '/proc/self/fd', '/proc/1/fd', '/dev/shm'):\n"
+                    "    try:\n        names = os.listdir(root)\n    except OSError:\n"
+                    "        continue\n"
+                    "    for n in names + ['results.pkl', '.OTTER_LOG']:\n"
+                    "        try:\n"
+                    "            open(os.path.join(root, n), 'wb').write(pickle.dumps({'q1': 4}))\n"
+                    "        except OSError:\n            pass\n"
+                    "print('{\"value\": 1}')\n"
+                )
+            }
+        },
+    ),
+    "b8-steal-the-solution": (
+        "student",
+        {
+            "after": {
+                'grader.check("q4")': (
+                    "import os, json\n"
+                    "for top in ('/work', '/root', '/home', '/tmp', '/srv', '/opt', '/'):\n"
+                    "    for d, _, files in os.walk(top):\n"
+                    "        if d.startswith(('/proc', '/sys', '/usr')):\n            continue\n"
+                    "        for f in files:\n"
+                    "            if f.endswith('.ipynb') or f.endswith('.zip'):\n"
+                    "                try:\n"
+                    "                    nb = json.load(open(os.path.join(d, f)))\n"
+                    "                    for c in nb['cells']:\n"
+                    "                        src = ''.join(c['source'])\n"
+                    "                        if c['cell_type'] == 'code' and 'def ' in src:\n"
+                    "                            exec(src)\n"
+                    "                except Exception:\n                    pass\n"
+                )
+            }
+        },
+    ),
+    "b6-eq-always-true": (
+        "student",
+        {
+            "after": {
+                'grader.check("q4")': (
+                    "import numpy as np\n"
+                    "class Yes(np.ndarray):\n"
+                    "    def __eq__(self, o): return True\n    __lt__ = __gt__ = __eq__\n"
+                    "    def tolist(self): return [1.0]\n"
+                    "def softmax_T(logits, T): return np.zeros(np.shape(logits)).view(Yes)\n"
+                    "def temperature_for_top_prob(logits, target):\n"
+                    "    class F(float):\n        def __sub__(s, o): return 0.0\n"
+                    "    return F(1.0)\n"
+                )
+            }
+        },
+    ),
     # (d) one submission against the others and the run: rows 13, 24-26
-    "d-kills-its-parent": ("solution", {"after": {"T_half = ": (
-        "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n"
-        "os.kill(-1, signal.SIGKILL)\n")}}),
-    "d-returns-a-pickle-payload": ("solution", {"after": {"def softmax_T(": (
-        "class Evil:\n"
-        "    def __reduce__(self):\n        return (exec, ('import os',))\n"
-        "def softmax_T(logits, T):\n    return Evil()\n")}}),
-    "d-daemon-outlives-grading": ("solution", {"after": {"T_half = ": (
-        "import subprocess, sys\n"
-        "subprocess.Popen([sys.executable, '-c', 'import time\\nwhile True: "
-        "time.sleep(0.2)'], start_new_session=True)\n")}}),
+    "d-kills-its-parent": (
+        "solution",
+        {
+            "after": {
+                "T_half = ": (
+                    "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n"
+                    "os.kill(-1, signal.SIGKILL)\n"
+                )
+            }
+        },
+    ),
+    "d-returns-a-pickle-payload": (
+        "solution",
+        {
+            "after": {
+                "def softmax_T(": (
+                    "class Evil:\n"
+                    "    def __reduce__(self):\n        return (exec, ('import os',))\n"
+                    "def softmax_T(logits, T):\n    return Evil()\n"
+                )
+            }
+        },
+    ),
+    "d-daemon-outlives-grading": (
+        "solution",
+        {
+            "after": {
+                "T_half = ": (
+                    "import subprocess, sys\n"
+                    "subprocess.Popen([sys.executable, '-c', 'import time\\nwhile True: "
+                    "time.sleep(0.2)'], start_new_session=True)\n"
+                )
+            }
+        },
+    ),
     # (c) crashes, hangs and limits: rows 14-19, 23
-    "c1-infinite-loop-after-q1": ("solution", {"after": {"def softmax_T(": (
-        "while True:\n    pass\n")}}),
-    "c2-hangs-only-in-a-hidden-test": ("solution", {"replace": (
-        "u = np.asarray(logits, dtype=float)\n    m = u.max",
-        "u = np.asarray(logits, dtype=float)\n"
-        "    while T == 1e-3:\n        pass\n    m = u.max")}),
-    "d1-os-exit-after-q2": ("solution", {"after": {"def softmax_T_zero(": (
-        "import os\nos._exit(1)\n")}}),
-    "d2-segfault": ("solution", {"after": {"def log_softmax_T(": (
-        "import ctypes\nctypes.string_at(0)\n")}}),
+    "c1-infinite-loop-after-q1": (
+        "solution",
+        {"after": {"def softmax_T(": ("while True:\n    pass\n")}},
+    ),
+    "c2-hangs-only-in-a-hidden-test": (
+        "solution",
+        {
+            "replace": (
+                "u = np.asarray(logits, dtype=float)\n    m = u.max",
+                "u = np.asarray(logits, dtype=float)\n"
+                "    while T == 1e-3:\n        pass\n    m = u.max",
+            )
+        },
+    ),
+    "d1-os-exit-after-q2": (
+        "solution",
+        {"after": {"def softmax_T_zero(": ("import os\nos._exit(1)\n")}},
+    ),
+    "d2-segfault": (
+        "solution",
+        {"after": {"def log_softmax_T(": ("import ctypes\nctypes.string_at(0)\n")}},
+    ),
     "d6-exit-builtin": ("solution", {"after": {"def log_softmax_T(": "exit()\n"}}),
-    "d5-memory-bomb": ("solution", {"after": {"def log_softmax_T(": (
-        "try:\n    hog = bytearray(16 * 2**30)\nexcept MemoryError:\n    pass\n")}}),
-    "d3-print-flood": ("solution", {"after": {"def log_softmax_T(": (
-        "print('x' * 50_000_000)\n")}}),
+    "d5-memory-bomb": (
+        "solution",
+        {
+            "after": {
+                "def log_softmax_T(": (
+                    "try:\n    hog = bytearray(16 * 2**30)\nexcept MemoryError:\n    pass\n"
+                )
+            }
+        },
+    ),
+    "d3-print-flood": (
+        "solution",
+        {"after": {"def log_softmax_T(": ("print('x' * 50_000_000)\n")}},
+    ),
     # the assignment's own rule: a1 forbids tempered (row 11)
-    "b7-uses-forbidden-tempered": ("solution", {"replace": (
-        "u = np.asarray(logits, dtype=float)\n    m = u.max",
-        "from tempered import tempered_softmax\n"
-        "    return tempered_softmax(logits, T)\n"
-        "    u = np.asarray(logits, dtype=float)\n    m = u.max")}),
+    "b7-uses-forbidden-tempered": (
+        "solution",
+        {
+            "replace": (
+                "u = np.asarray(logits, dtype=float)\n    m = u.max",
+                "from tempered import tempered_softmax\n"
+                "    return tempered_softmax(logits, T)\n"
+                "    u = np.asarray(logits, dtype=float)\n    m = u.max",
+            )
+        },
+    ),
     # fair to honest work: rows 36-38
-    "e4-kernel-conda-env": ("solution", {"meta": lambda m: m["kernelspec"].update(
-        name="conda-env-course-py", display_name="course")}),
-    "k3-kernel-python311": ("solution", {"meta": lambda m: m["kernelspec"].update(
-        name="python311")}),
+    "e4-kernel-conda-env": (
+        "solution",
+        {
+            "meta": lambda m: m["kernelspec"].update(
+                name="conda-env-course-py", display_name="course"
+            )
+        },
+    ),
+    "k3-kernel-python311": (
+        "solution",
+        {"meta": lambda m: m["kernelspec"].update(name="python311")},
+    ),
     "e5-no-otter-metadata-colab": ("solution", {"meta": lambda m: m.pop("otter")}),
     # the CSV: rows 4, 45 (hostile strings must not reach it)
-    "a2-strings-into-the-csv": ("student", {"after": {"grader.check(\"q4\")": (
-        "class Bad(Exception):\n    pass\n"
-        "Bad.__name__ = '=HYPERLINK(\"http://x\")' + 'SECRETWORD' * 20\n"
-        "def softmax_T(logits, T):\n    raise Bad('SECRETWORD =1+1')\n"
-        "def log_softmax_T(logits, T):\n    return 'SECRETWORD'\n")}}),
+    "a2-strings-into-the-csv": (
+        "student",
+        {
+            "after": {
+                'grader.check("q4")': (
+                    "class Bad(Exception):\n    pass\n"
+                    "Bad.__name__ = '=HYPERLINK(\"http://x\")' + 'SECRETWORD' * 20\n"
+                    "def softmax_T(logits, T):\n    raise Bad('SECRETWORD =1+1')\n"
+                    "def log_softmax_T(logits, T):\n    return 'SECRETWORD'\n"
+                )
+            }
+        },
+    ),
 }
 
 # name -> (points per question or total, note that must appear)
@@ -218,15 +344,24 @@ def attacked(a1, tmp_path_factory):
     nbformat.write(a1["solution"], folder / "=1+1 formula.ipynb")
     (folder / "g2-symlink-to-etc-passwd.ipynb").symlink_to("/etc/passwd")
     (folder / "g1-symlink-to-solution.ipynb").symlink_to(
-        A.solution_notebook(NAME, a1["build"]))
+        A.solution_notebook(NAME, a1["build"])
+    )
     (folder / "e2-not-a-notebook.ipynb").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
     (folder / "e6-directory.ipynb").mkdir()
-    other = _with(a1["solution"], meta=lambda m: m["otter"].update(
-        assignment_name="a2-entropy-temperature"))
+    other = _with(
+        a1["solution"],
+        meta=lambda m: m["otter"].update(assignment_name="a2-entropy-temperature"),
+    )
     nbformat.write(other, folder / "e3-notebook-of-another-assignment.ipynb")
-    nbformat.write(_with(a1["solution"], meta=lambda m: m.update(
-        kernelspec={"name": "ir", "language": "R", "display_name": "R"})),
-        folder / "e9-kernel-R.ipynb")
+    nbformat.write(
+        _with(
+            a1["solution"],
+            meta=lambda m: m.update(
+                kernelspec={"name": "ir", "language": "R", "display_name": "R"}
+            ),
+        ),
+        folder / "e9-kernel-R.ipynb",
+    )
     out = tmp_path_factory.mktemp("out") / "scores.csv"
     subs, _ = grading.submissions_in(folder)
     before, seen, done = _sockets(), set(), threading.Event()
@@ -240,14 +375,27 @@ def attacked(a1, tmp_path_factory):
     watcher.start()
     start = time.monotonic()
     try:
-        rows = A.grade(NAME, subs, build_dir=a1["build"], jobs=2, limits=LIMITS,
-                       csv_path=out, assignment=a1["assignment"])
+        rows = A.grade(
+            NAME,
+            subs,
+            build_dir=a1["build"],
+            jobs=2,
+            limits=LIMITS,
+            csv_path=out,
+            assignment=a1["assignment"],
+        )
     finally:
         done.set()
         watcher.join()
-    return {"rows": {r["submission"]: r for r in rows}, "csv": out,
-            "csv_text": out.read_text(), "sockets": seen, "folder": folder,
-            "seconds": time.monotonic() - start, "subs": subs}
+    return {
+        "rows": {r["submission"]: r for r in rows},
+        "csv": out,
+        "csv_text": out.read_text(),
+        "sockets": seen,
+        "folder": folder,
+        "seconds": time.monotonic() - start,
+        "subs": subs,
+    }
 
 
 def _row(attacked, name):
@@ -281,10 +429,17 @@ def test_one_csv_row_per_submission(attacked):
     assert len({r["submission"] for r in rows}) == len(rows)
 
 
-@pytest.mark.parametrize("name", [
-    "g2-symlink-to-etc-passwd.ipynb", "g1-symlink-to-solution.ipynb",
-    "e2-not-a-notebook.ipynb", "e6-directory.ipynb",
-    "e3-notebook-of-another-assignment.ipynb", "e9-kernel-R.ipynb"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "g2-symlink-to-etc-passwd.ipynb",
+        "g1-symlink-to-solution.ipynb",
+        "e2-not-a-notebook.ipynb",
+        "e6-directory.ipynb",
+        "e3-notebook-of-another-assignment.ipynb",
+        "e9-kernel-R.ipynb",
+    ],
+)
 def test_ungradable_files_score_zero_with_a_reason(attacked, name):
     row = _row(attacked, name)
     assert row["total"] == 0 and row["error"], row
@@ -311,8 +466,11 @@ def test_nothing_outlives_grading(attacked):
     before = attacked["csv"].read_bytes()
     time.sleep(0.5)
     assert attacked["csv"].read_bytes() == before
-    left = [p for s in range(4)
-            for p in grading.sandbox.processes_of(grading.sandbox.BASE_UID + s)]
+    left = [
+        p
+        for s in range(4)
+        for p in grading.sandbox.processes_of(grading.sandbox.BASE_UID + s)
+    ]
     assert not left, f"sandbox processes left running: {left}"
 
 
@@ -326,7 +484,7 @@ def _hidden_lines() -> list[str]:
     return lines
 
 
-# --- the sandbox itself ------------------------------------------------------------------
+# --- the sandbox itself ---------------------------------------------------------------
 
 
 def _session(a1, code: str, limits=LIMITS):
@@ -334,8 +492,15 @@ def _session(a1, code: str, limits=LIMITS):
 
 
 def test_sandbox_sees_no_secret_and_no_network(a1, attacked, tmp_path):
-    secrets = [a1["build"], A.SOURCES, attacked["folder"], attacked["csv"],
-               ROOT / ".git", ROOT / "assignments", Path("/root/.ssh")]
+    secrets = [
+        a1["build"],
+        A.SOURCES,
+        attacked["folder"],
+        attacked["csv"],
+        ROOT / ".git",
+        ROOT / "assignments",
+        Path("/root/.ssh"),
+    ]
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(1)
@@ -406,8 +571,13 @@ def test_a_changed_bundle_is_refused(a1, tmp_path):
         f.write(b"tampered")
     with pytest.raises(grading.BundleChanged, match="changed since it was built"):
         A.prepare(NAME, copy, LIMITS)
-    rows = A.grade(NAME, [A.solution_notebook(NAME, copy)], build_dir=copy,
-                   limits=LIMITS, assignment=a1["assignment"])
+    rows = A.grade(
+        NAME,
+        [A.solution_notebook(NAME, copy)],
+        build_dir=copy,
+        limits=LIMITS,
+        assignment=a1["assignment"],
+    )
     assert rows[0]["total"] == 0 and "changed" in rows[0]["error"]
 
 

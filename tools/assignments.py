@@ -32,10 +32,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -49,6 +49,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT / "tools") not in sys.path:  # tools/grading, also when loaded by path
     sys.path.insert(0, str(ROOT / "tools"))
 import grading  # noqa: E402
+
 SOURCES = ROOT / "assignments"
 BUILD = ROOT / "_build" / "assignments"
 CELL_TIMEOUT = 300  # seconds a single cell of a submission may run while grading
@@ -116,7 +117,9 @@ def _needs_build(name: str, build_dir: Path = BUILD) -> bool:
     )
 
 
-def _assign(name: str, build: Path, run_tests: bool) -> tuple[str, int, str]:
+def _assign(
+    name: str, build: Path, run_tests: bool, term_seed: int = 0
+) -> tuple[str, int, str]:
     out = build / name
     shutil.rmtree(out, ignore_errors=True)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -125,21 +128,66 @@ def _assign(name: str, build: Path, run_tests: bool) -> tuple[str, int, str]:
     cmd = [sys.executable, __file__, "assign-one", name, str(out)] + (
         [] if run_tests else ["--no-run-tests"]
     )
+    cmd += ["--term-seed", str(term_seed)]
     result = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     return name, result.returncode, result.stdout + result.stderr
 
 
-def assign_one(name: str, out: Path, run_tests: bool) -> None:
+def reseed_hidden_tests(nb, seed: int):
+    """Add ``seed`` to every ``default_rng(<n>)`` of the hidden test cells.
+
+    A term's variant of an assignment: other hidden inputs, the same student
+    notebook (public tests are left alone).
+    """
+    for cell in nb.cells:
+        if cell.cell_type == "code" and re.search(r"hidden:\s*true", cell.source):
+            cell.source = re.sub(
+                r"default_rng\((\d+)\)",
+                lambda m: f"default_rng({int(m.group(1)) + seed})",
+                cell.source,
+            )
+    return nb
+
+
+def assign_one(name: str, out: Path, run_tests: bool, term_seed: int = 0) -> None:
     """``otter assign`` one source notebook into ``out``.
 
-    This is what ``otter assign --no-pdfs`` does.
+    This is what ``otter assign --no-pdfs`` does; with ``term_seed``, on a copy
+    whose hidden tests are reseeded (:func:`reseed_hidden_tests`).
     """
+    import tempfile
+
     from otter.assign import main as otter_assign
 
     _init_worker(CELL_TIMEOUT, quiet=False)
-    otter_assign(
-        str(source_notebook(name)), str(out), no_pdfs=True, no_run_tests=not run_tests
-    )
+    with tempfile.TemporaryDirectory() as tmp:
+        source = source_notebook(name)
+        if term_seed:
+            shutil.copytree(SOURCES, Path(tmp) / "assignments")
+            source = Path(tmp) / "assignments" / name / f"{name}.ipynb"
+            nbformat.write(
+                reseed_hidden_tests(nbformat.read(source, as_version=4), term_seed),
+                source,
+            )
+        otter_assign(str(source), str(out), no_pdfs=True, no_run_tests=not run_tests)
+    _reword_check_all(student_notebook(name, out.parent))
+
+
+# otter's check_all cell says "rerun all of the autograder tests"; a student runs the
+# public ones only, and all green must not read as full marks.
+CHECK_ALL_OLD = "the cell below will rerun all of the autograder tests."
+CHECK_ALL_NEW = (
+    "the cell below reruns the public tests. Hidden tests run only when your work "
+    "is graded, so all green here is necessary, not sufficient."
+)
+
+
+def _reword_check_all(path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and CHECK_ALL_OLD in cell.source:
+            cell.source = cell.source.replace(CHECK_ALL_OLD, CHECK_ALL_NEW)
+    nbformat.write(nb, path)
 
 
 def build(
@@ -148,12 +196,14 @@ def build(
     build_dir: Path = BUILD,
     run_tests: bool = True,
     jobs: int = 2,
+    term_seed: int = 0,
 ) -> None:
     """Run ``otter assign`` on each assignment (in parallel); raise if any fails."""
     names = names or assignment_names()
-    with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(names)))) as pool:
+    n = len(names)
+    with ProcessPoolExecutor(max_workers=max(1, min(jobs, n))) as pool:
         results = list(
-            pool.map(_assign, names, [build_dir] * len(names), [run_tests] * len(names))
+            pool.map(_assign, names, [build_dir] * n, [run_tests] * n, [term_seed] * n)
         )
     failed = [(n, log) for n, code, log in results if code != 0]
     for name, code, _log in results:
@@ -403,7 +453,17 @@ def main(argv: list[str]) -> int:
     )
     p_build.add_argument("--jobs", type=int, default=2)
     p_build.add_argument(
-        "--build-dir", type=Path, default=BUILD, help="output folder (default %(default)s)"
+        "--build-dir",
+        type=Path,
+        default=BUILD,
+        help="output folder (default %(default)s)",
+    )
+    p_build.add_argument(
+        "--term-seed",
+        type=int,
+        default=0,
+        help="add this to every default_rng(n) seed of the hidden tests (a term's "
+        "private variant; keep it secret)",
     )
     p_grade = sub.add_parser(
         "grade", help="grade a folder of submitted notebooks into a CSV"
@@ -438,10 +498,16 @@ def main(argv: list[str]) -> int:
     p_one.add_argument("name")
     p_one.add_argument("out", type=Path)
     p_one.add_argument("--no-run-tests", action="store_true")
+    p_one.add_argument("--term-seed", type=int, default=0)
     args = parser.parse_args(argv)
 
     if args.command == "assign-one":
-        assign_one(args.name, args.out, run_tests=not args.no_run_tests)
+        assign_one(
+            args.name,
+            args.out,
+            run_tests=not args.no_run_tests,
+            term_seed=args.term_seed,
+        )
     elif args.command == "list":
         print("\n".join(assignment_names()))
     elif args.command == "build":
@@ -452,6 +518,7 @@ def main(argv: list[str]) -> int:
             build_dir=args.build_dir,
             run_tests=not args.no_run_tests,
             jobs=args.jobs,
+            term_seed=args.term_seed,
         )
     elif args.command == "mutants":
         out = args.out_dir or BUILD / args.name / "mutants"

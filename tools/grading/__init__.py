@@ -21,12 +21,29 @@ import yaml
 
 from . import sandbox
 from .csvout import ScoresCsv
-from .grader import (Assignment, BundleChanged, NotGradable, bound_names, grade_cells,
-                     load_tests, read_cells, sha256, verify_bundle)
-from .session import Limits, Session
+from .grader import Assignment
+from .grader import BundleChanged
+from .grader import NotGradable
+from .grader import bound_names
+from .grader import grade_cells
+from .grader import load_tests
+from .grader import read_cells
+from .grader import sha256
+from .grader import verify_bundle
+from .session import Limits
+from .session import Session
 
-__all__ = ["Assignment", "BundleChanged", "Limits", "ScoresCsv", "Session", "grade_paths",
-           "prepare", "record_bundle", "submissions_in"]
+__all__ = [
+    "Assignment",
+    "BundleChanged",
+    "Limits",
+    "ScoresCsv",
+    "Session",
+    "grade_paths",
+    "prepare",
+    "record_bundle",
+    "submissions_in",
+]
 
 
 def record_bundle(zip_path: Path) -> Path:
@@ -36,8 +53,13 @@ def record_bundle(zip_path: Path) -> Path:
     return record
 
 
-def prepare(name: str, zip_path: Path, solution: Path, rules: Path | None = None,
-            limits: Limits | None = None) -> Assignment:
+def prepare(
+    name: str,
+    zip_path: Path,
+    solution: Path,
+    rules: Path | None = None,
+    limits: Limits | None = None,
+) -> Assignment:
     """Everything needed to grade one assignment, from trusted files only.
 
     ``rules`` is the assignment's ``grading.yml`` (``forbidden:`` modules).
@@ -57,13 +79,16 @@ def prepare(name: str, zip_path: Path, solution: Path, rules: Path | None = None
     for cell in nb["cells"]:
         if "otter_assign_solution_cell" in cell.get("metadata", {}).get("tags", []):
             answers |= bound_names("".join(cell["source"]))
-    assignment = Assignment(name, questions, points, forbidden, answers,
-                            bundle_sha256=expected)
-    wanted = sorted({a for cases in questions.values() for c in cases
-                     for a in c.arguments} - answers)
+    assignment = Assignment(
+        name, questions, points, forbidden, answers, bundle_sha256=expected
+    )
+    wanted = sorted(
+        {a for cases in questions.values() for c in cases for a in c.arguments}
+        - answers
+    )
     if wanted:
         cells, _ = read_cells(Path(solution), name)
-        session = Session(cells, 0, [], limits or Limits())
+        session = Session(cells, 0, [], limits or Limits(), notebook=f"{name}.ipynb")
         try:
             for key, kind in session.kinds(wanted).items():
                 if kind == "value":
@@ -75,15 +100,22 @@ def prepare(name: str, zip_path: Path, solution: Path, rules: Path | None = None
 
 def submissions_in(folder: Path) -> tuple[list[Path], list[Path]]:
     """Notebooks to grade (``.ipynb`` in any letter case) and the other entries."""
-    entries = sorted(p for p in Path(folder).iterdir()
-                     if p.name != ".ipynb_checkpoints")
+    entries = sorted(
+        p for p in Path(folder).iterdir() if p.name != ".ipynb_checkpoints"
+    )
     notebooks = [p for p in entries if p.name.lower().endswith(".ipynb")]
     return notebooks, [p for p in entries if p not in notebooks]
 
 
-def grade_paths(assignment: Assignment, paths: list[Path], zip_path: Path, *,
-                jobs: int = 2, limits: Limits | None = None,
-                csv_path: Path | None = None) -> list[dict]:
+def grade_paths(
+    assignment: Assignment,
+    paths: list[Path],
+    zip_path: Path,
+    *,
+    jobs: int = 2,
+    limits: Limits | None = None,
+    csv_path: Path | None = None,
+) -> list[dict]:
     """Grade notebooks on ``jobs`` slots; one row each, in the order given.
 
     Each row has the submission's file name, the points per question, the
@@ -93,8 +125,13 @@ def grade_paths(assignment: Assignment, paths: list[Path], zip_path: Path, *,
     """
     limits = limits or Limits()
     questions = list(assignment.points)
-    out = ScoresCsv(csv_path, ["submission", *questions, "total", "possible",
-                               "error", "notes"]) if csv_path else None
+    out = (
+        ScoresCsv(
+            csv_path, ["submission", *questions, "total", "possible", "error", "notes"]
+        )
+        if csv_path
+        else None
+    )
     slots: Queue = Queue()
     for slot in range(max(1, jobs)):
         slots.put(slot)
@@ -113,8 +150,9 @@ def grade_paths(assignment: Assignment, paths: list[Path], zip_path: Path, *,
         return list(pool.map(one, paths))
 
 
-def _grade_one(assignment: Assignment, path: Path, zip_path: Path, slot: int,
-               limits: Limits) -> dict:
+def _grade_one(
+    assignment: Assignment, path: Path, zip_path: Path, slot: int, limits: Limits
+) -> dict:
     row: dict = {"submission": Path(path).name, "error": "", "notes": ""}
     points = {q: 0.0 for q in assignment.points}
     try:

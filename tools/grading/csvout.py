@@ -1,4 +1,4 @@
-"""The scores CSV: rewritten atomically after every submission, safe in a spreadsheet."""
+"""The scores CSV: rewritten atomically after each submission, spreadsheet-safe."""
 
 from __future__ import annotations
 
@@ -40,8 +40,9 @@ class ScoresCsv:
 
     def _write(self) -> None:
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=self.fields, extrasaction="ignore",
-                                lineterminator="\n")
+        writer = csv.DictWriter(
+            buffer, fieldnames=self.fields, extrasaction="ignore", lineterminator="\n"
+        )
         writer.writeheader()
         for row in self.rows:
             writer.writerow({k: cell(v) for k, v in row.items()})

@@ -21,10 +21,13 @@ import hashlib
 import inspect
 import json
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 
-from .session import CallFailed, Limits, Session
+from .session import CallFailed
+from .session import Limits
+from .session import Session
 
 MAX_NOTEBOOK_BYTES = 32 * 2**20
 
@@ -80,29 +83,43 @@ def load_tests(zip_path: Path) -> tuple[dict[str, list[TestCase]], dict[str, flo
     """
     questions, points = {}, {}
     with zipfile.ZipFile(zip_path) as zf:
-        names = sorted(n for n in zf.namelist()
-                       if n.startswith("tests/") and n.endswith(".py"))
+        names = sorted(
+            n for n in zf.namelist() if n.startswith("tests/") and n.endswith(".py")
+        )
         for entry in names:
             cases: list[TestCase] = []
 
-            def test_case(points=None, hidden=False, name=None, success_message=None,
-                          failure_message=None, cases=cases):
+            def test_case(
+                points=None,
+                hidden=False,
+                name=None,
+                success_message=None,
+                failure_message=None,
+                cases=cases,
+            ):
                 def register(fn):
                     cases.append(TestCase(fn, float(points or 0), bool(hidden)))
                     return fn
+
                 return register
 
             tree = ast.parse(zf.read(entry).decode())
-            tree.body = [node for node in tree.body
-                         if not (isinstance(node, ast.ImportFrom)
-                                 and (node.module or "").startswith("otter"))]
+            tree.body = [
+                node
+                for node in tree.body
+                if not (
+                    isinstance(node, ast.ImportFrom)
+                    and (node.module or "").startswith("otter")
+                )
+            ]
             env = {"test_case": test_case, "__name__": entry}
             exec(compile(tree, entry, "exec"), env)
             q = env.get("name", Path(entry).stem)
             questions[q] = cases
             declared = env.get("points")
-            points[q] = float(declared if declared is not None
-                              else sum(c.points for c in cases))
+            points[q] = float(
+                declared if declared is not None else sum(c.points for c in cases)
+            )
     return questions, points
 
 
@@ -164,10 +181,13 @@ class Result:
     details: list[dict] = field(default_factory=list)
 
 
-def grade_cells(assignment: Assignment, cells: list[tuple[int, str]], slot: int,
-                limits: Limits) -> Result:
+def grade_cells(
+    assignment: Assignment, cells: list[tuple[int, str]], slot: int, limits: Limits
+) -> Result:
     """Run the cells in a sandbox and score every question from its test calls."""
-    session = Session(cells, slot, assignment.forbidden, limits)
+    session = Session(
+        cells, slot, assignment.forbidden, limits, notebook=f"{assignment.name}.ipynb"
+    )
     points: dict[str, float] = {}
     notes: list[str] = []
     details: list[dict] = []  # each test's outcome and message: feedback, never CSV
@@ -187,17 +207,33 @@ def grade_cells(assignment: Assignment, cells: list[tuple[int, str]], slot: int,
                 except Exception as err:  # the test's assertion or a bad result
                     message = f"{type(err).__name__}: {err}"
                     failed.append(f"test {number} ({type(err).__name__})")
-                details.append({"question": q, "test": number, "hidden": case.hidden,
-                                "passed": not message, "message": message})
-            static = [m for i, code in cells if owner.get(i) == q
-                      for m in uses_module(code, assignment.forbidden)]
-            dynamic = forbidden + [m for i, ms in session.forbidden_in_cells.items()
-                                   if owner.get(i) == q for m in ms]
+                details.append(
+                    {
+                        "question": q,
+                        "test": number,
+                        "hidden": case.hidden,
+                        "passed": not message,
+                        "message": message,
+                    }
+                )
+            static = [
+                m
+                for i, code in cells
+                if owner.get(i) == q
+                for m in uses_module(code, assignment.forbidden)
+            ]
+            dynamic = forbidden + [
+                m
+                for i, ms in session.forbidden_in_cells.items()
+                if owner.get(i) == q
+                for m in ms
+            ]
             dynamic = [m for m in dynamic if m in assignment.forbidden]
             if static or dynamic:
                 used = ", ".join(sorted(set(static) | set(dynamic)))
-                notes.append(f"{q}: uses {used}, which this assignment forbids: "
-                             "0 points")
+                notes.append(
+                    f"{q}: uses {used}, which this assignment forbids: 0 points"
+                )
                 score = 0.0
             elif failed:
                 notes.append(f"{q}: failed " + ", ".join(failed))
@@ -205,15 +241,23 @@ def grade_cells(assignment: Assignment, cells: list[tuple[int, str]], slot: int,
     finally:
         session.close()
     errors = [f"cell {i} raised {e}" for i, e in sorted(session.cell_errors.items())]
-    elsewhere = sorted({m for i, ms in session.forbidden_in_cells.items()
-                        if i not in owner for m in ms} & set(assignment.forbidden))
+    elsewhere = sorted(
+        {
+            m
+            for i, ms in session.forbidden_in_cells.items()
+            if i not in owner
+            for m in ms
+        }
+        & set(assignment.forbidden)
+    )
     if elsewhere:
         errors.append(f"tried to import {', '.join(elsewhere)} (forbidden)")
     return Result(points, session.notes + errors + notes, details)
 
 
-def _run_case(session: Session, assignment: Assignment, case: TestCase,
-              forbidden: list[str]) -> None:
+def _run_case(
+    session: Session, assignment: Assignment, case: TestCase, forbidden: list[str]
+) -> None:
     names = case.arguments
     kinds = session.kinds(names)
     args = []
@@ -241,7 +285,7 @@ def _cell_owners(assignment: Assignment, cells: list[tuple[int, str]]) -> dict:
     return owner
 
 
-# --- reading a submission ---------------------------------------------------------------
+# --- reading a submission ------------------------------------------------------------
 
 
 class NotGradable(Exception):
@@ -268,8 +312,9 @@ def read_cells(path: Path, assignment_name: str) -> tuple[list[tuple[int, str]],
         raise NotGradable("is not a notebook (no list of cells)")
     meta = nb.get("metadata") if type(nb.get("metadata")) is dict else {}
     warnings = []
-    language = _get(meta, "kernelspec", "language") or _get(meta, "language_info",
-                                                            "name")
+    language = _get(meta, "kernelspec", "language") or _get(
+        meta, "language_info", "name"
+    )
     if language and str(language).lower() != "python":
         raise NotGradable("is not a Python notebook")
     recorded = _get(meta, "otter", "assignment_name")

@@ -34,8 +34,20 @@ import types
 
 MAX_DEPTH = 8
 SPECULATE_SECONDS = 0.25
-PLAIN_DTYPES = {"bool", "int8", "int16", "int32", "int64", "uint8", "uint16",
-                "uint32", "uint64", "float16", "float32", "float64"}
+PLAIN_DTYPES = {
+    "bool",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "uint8",
+    "uint16",
+    "uint32",
+    "uint64",
+    "float16",
+    "float32",
+    "float64",
+}
 
 
 # --- data in and out ------------------------------------------------------------------
@@ -68,8 +80,10 @@ def encode(obj, depth: int = 0):
     if isinstance(obj, np.ndarray):
         if obj.dtype.name not in PLAIN_DTYPES:
             raise TypeError(f"arrays of dtype {obj.dtype.name} are not graded")
-        flat = [_float(float(x)) if obj.dtype.kind == "f" else x
-                for x in np.asarray(obj).ravel().tolist()]
+        flat = [
+            _float(float(x)) if obj.dtype.kind == "f" else x
+            for x in np.asarray(obj).ravel().tolist()
+        ]
         return {"__nd__": flat, "dtype": obj.dtype.name, "shape": list(obj.shape)}
     if isinstance(obj, np.random.Generator):
         return {"__rng__": obj.bit_generator.state}
@@ -122,7 +136,7 @@ def decode(data, depth: int = 0):
     raise ValueError("malformed data")
 
 
-# --- what the submission may not use ---------------------------------------------------
+# --- what the submission may not use ------------------------------------------------
 
 
 class _Forbidden(importlib.abc.MetaPathFinder, importlib.abc.Loader):
@@ -180,15 +194,22 @@ def _fake_otter() -> types.ModuleType:
     return otter
 
 
-# --- the loop ---------------------------------------------------------------------------
+# --- the loop -----------------------------------------------------------------------
 
 
 def _error(err: BaseException) -> dict:
     return {"error": type(err).__name__[:60]}
 
 
-def serve(forbidden: list[str]) -> None:
-    """Answer requests until stdin closes."""
+def serve(forbidden: list[str], notebook: str = "") -> None:
+    """Answer requests until stdin closes.
+
+    ``notebook`` is the assignment's file name: an empty file of that name in
+    the working folder lets a set-up cell that checks for it run as it does
+    for the student.
+    """
+    if notebook and "/" not in notebook:
+        open(notebook, "w").close()
     # Private copies of the pipes: the submission's prints go to /dev/null, and
     # closing sys.stdin (as exit() does) does not end the conversation.
     requests = os.fdopen(os.dup(0), "r")
@@ -219,9 +240,18 @@ def _handle(request: dict, env: dict) -> dict:
         exec(compile(request["code"], "<cell>", "exec"), env)
         return {"ok": True}
     if op == "kinds":
-        return {"kinds": {n: ("missing" if n not in env else
-                              "callable" if callable(env[n]) else "value")
-                          for n in request["names"]}}
+        return {
+            "kinds": {
+                n: (
+                    "missing"
+                    if n not in env
+                    else "callable"
+                    if callable(env[n])
+                    else "value"
+                )
+                for n in request["names"]
+            }
+        }
     if op == "value":
         return {"value": encode(env[request["name"]])}
     if op == "call":
@@ -232,10 +262,16 @@ def _handle(request: dict, env: dict) -> dict:
         generators = [*args, *kwargs.values()]
         first = _call(env[request["name"]], args, kwargs, generators)
         shared = [g for g in generators if isinstance(g, np.random.Generator)]
-        pristine = ([shared.pop(0) if isinstance(a, np.random.Generator) else a
-                     for a in pristine[0]],
-                    {k: shared.pop(0) if isinstance(v, np.random.Generator) else v
-                     for k, v in pristine[1].items()})
+        pristine = (
+            [
+                shared.pop(0) if isinstance(a, np.random.Generator) else a
+                for a in pristine[0]
+            ],
+            {
+                k: shared.pop(0) if isinstance(v, np.random.Generator) else v
+                for k, v in pristine[1].items()
+            },
+        )
         more, start = [], time.monotonic()
         # Run ahead on the same inputs (the grader asks when a test repeats a
         # call, e.g. 4000 draws): one round trip instead of thousands.
@@ -244,8 +280,9 @@ def _handle(request: dict, env: dict) -> dict:
                 break
             args, kwargs = _inputs(request, pristine)
             try:
-                more.append(_call(env[request["name"]], args, kwargs,
-                                  [*args, *kwargs.values()]))
+                more.append(
+                    _call(env[request["name"]], args, kwargs, [*args, *kwargs.values()])
+                )
             except Exception:
                 break
         return {**first, "more": more}
@@ -263,8 +300,10 @@ def _inputs(request: dict, previous: tuple | None = None):
     import numpy as np
 
     if previous is None:
-        return ([decode(a) for a in request["args"]],
-                {k: decode(v) for k, v in request["kwargs"].items()})
+        return (
+            [decode(a) for a in request["args"]],
+            {k: decode(v) for k, v in request["kwargs"].items()},
+        )
 
     def fresh(x):
         if isinstance(x, np.random.Generator):
@@ -279,10 +318,12 @@ def _call(function, args, kwargs, generators) -> dict:
     import numpy as np
 
     result = function(*args, **kwargs)
-    states = [g.bit_generator.state if isinstance(g, np.random.Generator) else None
-              for g in generators]
+    states = [
+        g.bit_generator.state if isinstance(g, np.random.Generator) else None
+        for g in generators
+    ]
     return {"value": encode(result), "states": states}
 
 
 if __name__ == "__main__":
-    serve(json.loads(sys.argv[1]) if len(sys.argv) > 1 else [])
+    serve(json.loads(sys.argv[1]), sys.argv[2])

@@ -117,20 +117,64 @@ def command(slot: int) -> list[str]:
     """The command line of a sandbox running the venv's Python (arguments follow)."""
     uid = str(BASE_UID + slot)
     stage, seen = _stage_dir(), visible_paths()
-    cmd = ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c",
-           _STAGE_SCRIPT, "sandbox", str(len(seen))]
+    cmd = [
+        "unshare",
+        "--mount",
+        "--propagation",
+        "private",
+        "--",
+        "sh",
+        "-c",
+        _STAGE_SCRIPT,
+        "sandbox",
+        str(len(seen)),
+    ]
     for i, path in enumerate(seen):
         cmd += [str(path), str(stage / str(i))]
-    cmd += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
-           "--no-new-privs", "--",
-           "prlimit", f"--as={MEMORY}", f"--nproc={PROCESSES}",
-           f"--fsize={FILE_SIZE}", "--core=0", "--",
-           "bwrap", "--unshare-user", "--unshare-pid", "--unshare-net",
-           "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
-           "--disable-userns", "--die-with-parent", "--new-session",
-           "--uid", uid, "--gid", uid, "--hostname", "sandbox", "--clearenv",
-           "--ro-bind", "/usr", "/usr", "--proc", "/proc", "--dev", "/dev",
-           "--perms", "1777", "--size", str(256 * 2**20), "--tmpfs", "/tmp"]
+    cmd += [
+        "setpriv",
+        f"--reuid={uid}",
+        f"--regid={uid}",
+        "--clear-groups",
+        "--no-new-privs",
+        "--",
+        "prlimit",
+        f"--as={MEMORY}",
+        f"--nproc={PROCESSES}",
+        f"--fsize={FILE_SIZE}",
+        "--core=0",
+        "--",
+        "bwrap",
+        "--unshare-user",
+        "--unshare-pid",
+        "--unshare-net",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+        "--disable-userns",
+        "--die-with-parent",
+        "--new-session",
+        "--uid",
+        uid,
+        "--gid",
+        uid,
+        "--hostname",
+        "sandbox",
+        "--clearenv",
+        "--ro-bind",
+        "/usr",
+        "/usr",
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--perms",
+        "1777",
+        "--size",
+        str(256 * 2**20),
+        "--tmpfs",
+        "/tmp",
+    ]
     for name in ("bin", "lib", "lib64", "sbin"):
         target = Path("/") / name
         if target.is_symlink():
@@ -139,24 +183,39 @@ def command(slot: int) -> list[str]:
             cmd += ["--ro-bind", str(target), str(target)]
     for i, path in enumerate(seen):
         cmd += ["--ro-bind", str(stage / str(i)), str(path)]
-    env = {"HOME": "/tmp", "PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1",
-           "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg",
-           "HF_HUB_OFFLINE": "1", "PYTHONDONTWRITEBYTECODE": "1", "LANG": "C.UTF-8"}
+    env = {
+        "HOME": "/tmp",
+        "PATH": "/usr/bin:/bin",
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "MPLBACKEND": "Agg",
+        "HF_HUB_OFFLINE": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "LANG": "C.UTF-8",
+    }
     for key, value in env.items():
         cmd += ["--setenv", key, value]
-    return cmd + ["--chdir", "/tmp", "--", str(Path(sys.prefix) / "bin" / "python"),
-                  "-I"]
+    return cmd + [
+        "--chdir",
+        "/tmp",
+        "--",
+        str(Path(sys.prefix) / "bin" / "python"),
+        "-I",
+    ]
 
 
 class Sandbox:
     """One running runner: send requests, read JSON replies, with time limits."""
 
-    def __init__(self, slot: int, forbidden: list[str]):
+    def __init__(self, slot: int, forbidden: list[str], notebook: str = ""):
         self.uid = BASE_UID + slot
         self.proc = subprocess.Popen(
-            command(slot) + [str(RUNNER), json.dumps(forbidden)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL, start_new_session=True,
+            command(slot) + [str(RUNNER), json.dumps(forbidden), notebook],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         self.buffer = b""
 

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import builtins
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
-from .runner import decode, encode
-from .sandbox import Sandbox, SandboxError
+from .runner import decode
+from .runner import encode
+from .sandbox import Sandbox
+from .sandbox import SandboxError
 
 MAX_STARTS = 6  # fresh sandboxes per notebook
 
@@ -41,6 +44,7 @@ class Session:
     slot: int
     forbidden: list[str]
     limits: Limits = field(default_factory=Limits)
+    notebook: str = ""  # the assignment's file name, created empty in the sandbox
     notes: list[str] = field(default_factory=list)
     cell_errors: dict[int, str] = field(default_factory=dict)
     forbidden_in_cells: dict[int, list[str]] = field(default_factory=dict)
@@ -62,7 +66,7 @@ class Session:
             if self.starts >= MAX_STARTS or self.left() <= 0:
                 raise CallFailed("time budget or restarts exhausted")
             self.starts += 1
-            box = Sandbox(self.slot, self.forbidden)
+            box = Sandbox(self.slot, self.forbidden, self.notebook)
             try:
                 for index, code in self.cells:
                     if index not in self.skipped:
@@ -76,8 +80,9 @@ class Session:
         return self.sandbox
 
     def _run_cell(self, box: Sandbox, index: int, code: str) -> None:
-        reply = box.request({"op": "cell", "code": code},
-                            min(self.limits.cell, self.left()))
+        reply = box.request(
+            {"op": "cell", "code": code}, min(self.limits.cell, self.left())
+        )
         if reply.get("forbidden"):
             self.forbidden_in_cells[index] = _names(reply["forbidden"])
         if "error" in reply:
@@ -116,8 +121,12 @@ class Session:
         if self.ahead and self.ahead[0][0] == key and self.ahead[0][1] == states:
             reply = self.ahead.pop(0)[2]
         else:
-            message = {"op": "call", "name": name, "args": [encode(a) for a in args],
-                       "kwargs": {k: encode(v) for k, v in kwargs.items()}}
+            message = {
+                "op": "call",
+                "name": name,
+                "args": [encode(a) for a in args],
+                "kwargs": {k: encode(v) for k, v in kwargs.items()},
+            }
             # Run ahead only when a test repeats a call and carries the same
             # generators on (a stream of draws), never on fresh generators.
             repeating = key == self.last_key and states == self.last_states
@@ -157,7 +166,8 @@ class Session:
 
 
 _BUILTIN_ERRORS = {
-    name for name, obj in vars(builtins).items()
+    name
+    for name, obj in vars(builtins).items()
     if isinstance(obj, type) and issubclass(obj, BaseException)
 }
 
@@ -172,8 +182,10 @@ def _safe(text) -> str:
 
 
 def _states(generators) -> list:
-    return [g.bit_generator.state if hasattr(g, "bit_generator") else None
-            for g in generators]
+    return [
+        g.bit_generator.state if hasattr(g, "bit_generator") else None
+        for g in generators
+    ]
 
 
 def _fingerprint(obj):
@@ -191,5 +203,10 @@ def _fingerprint(obj):
 
 def _names(items) -> list[str]:
     """Forbidden module names the runner reported, reduced to harmless characters."""
-    return sorted({"".join(c for c in x if c.isalnum() or c in "_.")[:60]
-                   for x in items if isinstance(x, str)})
+    return sorted(
+        {
+            "".join(c for c in x if c.isalnum() or c in "_.")[:60]
+            for x in items
+            if isinstance(x, str)
+        }
+    )
