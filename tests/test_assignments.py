@@ -2,13 +2,14 @@
 careless answers.
 
 For each assignment (found by glob, never listed here) ``otter assign`` makes a
-student and an autograder version. Graded with ``otter run`` (no Docker), the
-solution must score full points and the untouched student version must run to
-the end without an error (also as a learner runs it) and score 0. Every mutant
-in ``mutants.yml`` must lose points on its own question. Hidden tests must
-never reach the student version. Everything is built and graded once per
-session (two worker processes) in a temporary folder, so the output of
-``make assignments`` is left alone.
+student and an autograder version. Graded by the sandboxed grader of
+``make grade`` (tools/grading), the solution must score full points and the
+untouched student version must run to the end without an error (also as a
+learner runs it, in a Jupyter kernel) and score 0. Every mutant in
+``mutants.yml`` must lose points on its own question and fail a public check
+whose message names the mistake. Hidden tests must never reach the student
+version. Everything is built and graded once per session in a temporary
+folder, so the output of ``make assignments`` is left alone.
 """
 
 from __future__ import annotations
@@ -154,9 +155,10 @@ def test_student_version_runs_to_the_end_and_scores_zero(classroom, name):
     )
     row = classroom["scores"][(name, "student")]
     assert not row["error"], _report(row)
-    assert "raised" not in row["notes"].split("q1:")[0], (
-        f"{name}: the untouched student notebook raises errors "
-        f"when graded: {row['notes']}"
+    cell_notes = [n for n in row["notes"].split("; ") if n.startswith("cell ")]
+    assert not cell_notes, (
+        f"{name}: the untouched student notebook raises errors when graded: "
+        f"{cell_notes}"
     )
     assert row["total"] == 0, (
         f"{name}: the untouched student notebook earns points\n{_report(row)}"
@@ -290,6 +292,8 @@ def test_student_version_has_no_solutions(classroom, name):
                     f"{name}: the solution text {line!r} appears in the student version"
                 )
     assert student.metadata["kernelspec"]["name"] == "python3"
+    prose = "\n".join(c.source for c in student.cells if c.cell_type == "markdown")
+    assert A.CHECK_ALL_OLD not in prose, f"{name}: check_all still promises all tests"
 
 
 def test_grading_command_writes_a_csv(classroom, tmp_path):
@@ -451,3 +455,33 @@ def _strings(obj):
             yield "".join(obj)  # a notebook cell's source as a list of lines
         for v in obj:
             yield from _strings(v)
+
+
+def test_term_seed_changes_only_hidden_seeds():
+    """A term's variant: hidden tests' generators move by the seed, public ones stay."""
+    name = "a2-entropy-temperature"
+    nb = nbformat.read(A.source_notebook(name), as_version=4)
+    before = [c.source for c in nb.cells]
+    A.reseed_hidden_tests(nb, 1000)
+    changed = [i for i, c in enumerate(nb.cells) if c.source != before[i]]
+    assert changed, "no hidden test of a2 uses default_rng(n)"
+    for i in changed:
+        assert "hidden: true" in before[i]
+        assert "default_rng(1041)" in nb.cells[i].source
+
+
+def test_make_grade_passes_the_build_dir():
+    result = subprocess.run(
+        [
+            "make",
+            "-n",
+            "grade",
+            "ASSIGNMENT=a1",
+            "SUBMISSIONS=x",
+            "BUILD_DIR=/elsewhere",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert '--build-dir "/elsewhere"' in result.stdout, result.stdout + result.stderr

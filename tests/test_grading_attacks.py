@@ -40,9 +40,6 @@ NAME = "a1-tempered-softmax"
 FULL = 11.0
 LIMITS = grading.Limits(cell=3, call=3, notebook=30)
 
-pytestmark = pytest.mark.skipif(
-    os.geteuid() != 0, reason="grading switches uid, which needs root"
-)
 
 
 # --- submissions ----------------------------------------------------------------------
@@ -74,6 +71,7 @@ def _with(
     return nb
 
 
+DAEMON_TOKEN = "daemon-outlives-grading-7f3a"
 STUBS = """
 import numpy, builtins
 def softmax_T(logits, T): return numpy.zeros(numpy.shape(logits))
@@ -212,7 +210,7 @@ ATTACKS = {
                 "T_half = ": (
                     "import subprocess, sys\n"
                     "subprocess.Popen([sys.executable, '-c', 'import time\\nwhile True: "
-                    "time.sleep(0.2)'], start_new_session=True)\n"
+                    f"time.sleep(0.2)  # {DAEMON_TOKEN}'], start_new_session=True)\n"
                 )
             }
         },
@@ -462,16 +460,42 @@ def test_grader_opens_no_socket(attacked):
 
 
 def test_nothing_outlives_grading(attacked):
-    """No process of a sandbox uid is left, and the CSV no longer changes."""
+    """The daemon a submission started is gone, and the CSV no longer changes."""
     before = attacked["csv"].read_bytes()
     time.sleep(0.5)
     assert attacked["csv"].read_bytes() == before
-    left = [
-        p
-        for s in range(4)
-        for p in grading.sandbox.processes_of(grading.sandbox.BASE_UID + s)
-    ]
+    left = _processes_with(DAEMON_TOKEN)
     assert not left, f"sandbox processes left running: {left}"
+
+
+def _processes_with(token: str) -> list[str]:
+    """Processes on this machine whose command line contains ``token``."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if token.encode() in cmdline and b"pytest" not in cmdline:
+            found.append(pid)
+    return found
+
+
+def test_a_daemon_dies_with_its_sandbox(a1):
+    token = "daemon-probe-51c2"
+    code = (
+        "import subprocess, sys\n"
+        "p = subprocess.Popen([sys.executable, '-c', 'import time\\nwhile True: "
+        f"time.sleep(0.2)  # {token}'], start_new_session=True)\n"
+        "started = p.pid > 0\n"
+    )
+    session = _session(a1, code)
+    try:
+        assert session.value("started")
+        assert _processes_with(token), "the daemon did not start: the test proves nothing"
+    finally:
+        session.close()
+    assert not _processes_with(token)
 
 
 def _hidden_lines() -> list[str]:

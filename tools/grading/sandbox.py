@@ -19,6 +19,7 @@ init). :func:`check` refuses to grade when any of this is unavailable.
 from __future__ import annotations
 
 import atexit
+import fcntl
 import functools
 import importlib.util
 import json
@@ -33,7 +34,8 @@ import time
 from pathlib import Path
 
 RUNNER = Path(__file__).with_name("runner.py")
-BASE_UID = 61000  # throwaway uids: one per parallel slot, owning no file
+BASE_UID = 61000  # throwaway uids, owning no file: each sandbox claims its own
+UIDS = 512  # how many, so that parallel graders (and test workers) never share one
 MEMORY = 3 * 2**30  # bytes of address space for the whole sandbox
 PROCESSES = 64
 FILE_SIZE = 64 * 2**20
@@ -83,9 +85,16 @@ def check(secret_dirs: list[Path]) -> None:
                     f"the sandbox would see {seen}, which contains {secret}; "
                     "keep the build folder, submissions and output outside it"
                 )
-    probe = subprocess.run(
-        command(0) + ["-c", "print('ok')"], capture_output=True, text=True, timeout=60
-    )
+    uid, lock = claim_uid()
+    try:
+        probe = subprocess.run(
+            command(uid) + ["-c", "print('ok')"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.close(lock)
     if probe.stdout.strip() != "ok":
         raise Unavailable(
             "bubblewrap cannot create a sandbox here (user namespaces disabled?): "
@@ -113,9 +122,29 @@ def _stage_dir() -> Path:
     return _stage[0]
 
 
-def command(slot: int) -> list[str]:
+def claim_uid(hint: int = 0) -> tuple[int, int]:
+    """A throwaway uid no other sandbox on this machine uses now, and its lock.
+
+    The lock (an flock on a file named after the uid) is held for the
+    sandbox's life, so killing every process of that uid afterwards can only
+    hit this sandbox's processes.
+    """
+    folder = Path(tempfile.gettempdir())
+    for i in range(UIDS):
+        uid = BASE_UID + (hint + i) % UIDS
+        fd = os.open(folder / f".grading-uid-{uid}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        return uid, fd
+    raise SandboxError("no free throwaway uid")
+
+
+def command(uid: int) -> list[str]:
     """The command line of a sandbox running the venv's Python (arguments follow)."""
-    uid = str(BASE_UID + slot)
+    uid = str(uid)
     stage, seen = _stage_dir(), visible_paths()
     cmd = [
         "unshare",
@@ -209,9 +238,9 @@ class Sandbox:
     """One running runner: send requests, read JSON replies, with time limits."""
 
     def __init__(self, slot: int, forbidden: list[str], notebook: str = ""):
-        self.uid = BASE_UID + slot
+        self.uid, self.lock = claim_uid(slot)
         self.proc = subprocess.Popen(
-            command(slot) + [str(RUNNER), json.dumps(forbidden), notebook],
+            command(self.uid) + [str(RUNNER), json.dumps(forbidden), notebook],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -275,6 +304,7 @@ class Sandbox:
                 except ProcessLookupError:
                     pass
             time.sleep(0.02)
+        os.close(self.lock)  # the uid is free for another sandbox
 
 
 def processes_of(uid: int) -> list[int]:
