@@ -8,8 +8,9 @@ untouched student version must run to the end without an error (also as a
 learner runs it, in a Jupyter kernel) and score 0. Every mutant in
 ``mutants.yml`` must lose points on its own question and fail a public check
 whose message names the mistake. Hidden tests must never reach the student
-version. Everything is built and graded once per session in a temporary
-folder, so the output of ``make assignments`` is left alone.
+version. Everything is built once per content of assignments/ (under
+_build/test-assignments/, not the output of ``make assignments``) and graded
+once per session.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import subprocess
 import sys
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -60,13 +62,12 @@ def classroom(tmp_path_factory):
     Returns the scores.
 
     The solution, the untouched student version and every mutant of each
-    assignment are graded in one batch per assignment by the same sandboxed
+    assignment are graded, two sandboxes at a time, by the same sandboxed
     grader as ``make grade`` (tools/grading). The untouched student version is
     also run as a learner runs it (a Jupyter kernel, public checks from its
     metadata).
     """
-    build_dir = tmp_path_factory.mktemp("assignments")
-    A.build(NAMES, build_dir=build_dir, run_tests=False)
+    build_dir = A.build_cached()  # built once per content of assignments/
     subs = tmp_path_factory.mktemp("submissions")
     copies = []
     for name in NAMES:
@@ -81,42 +82,38 @@ def classroom(tmp_path_factory):
     # The learner runs (Jupyter kernels) overlap the sandboxed grading.
     with ProcessPoolExecutor(max_workers=1) as pool:
         learner = pool.map(A.run_notebook, copies)
-        scores, maxima = {}, {}
+        maxima, tasks = {}, []  # (key, name, notebook, assignment as graded)
         for name in NAMES:
             folder = subs / name
             folder.mkdir()
-            paths = {
-                "solution": shutil.copy(
-                    A.solution_notebook(name, build_dir), folder / "solution.ipynb"
-                ),
-                "student": shutil.copy(
-                    A.student_notebook(name, build_dir), folder / "student.ipynb"
-                ),
-            }
             assignment = A.prepare(name, build_dir)
             maxima[name] = assignment.points
-            rows = A.grade(
-                name, list(paths.values()), build_dir=build_dir, assignment=assignment
-            )
-            scores.update({(name, key): row for key, row in zip(paths, rows)})
+            for key, source in (
+                ("solution", A.solution_notebook(name, build_dir)),
+                ("student", A.student_notebook(name, build_dir)),
+            ):
+                path = shutil.copy(source, folder / f"{key}.ipynb")
+                tasks.append(((name, key), name, path, assignment))
             # Each mutant is scored on its own question only (the others are the
             # solution's), which keeps the slow statistical tests to one run each.
             solution = nbformat.read(A.solution_notebook(name, build_dir), as_version=4)
-            by_question: dict[str, dict] = {}
             for mutant in A.load_mutants(name):
                 path = folder / f"{mutant['name']}.ipynb"
                 nbformat.write(A.apply_mutant(solution, mutant), path)
-                by_question.setdefault(mutant["question"], {})[mutant["name"]] = path
-            for q, mutants in by_question.items():
+                q = mutant["question"]
                 only_q = dataclasses.replace(
                     assignment,
                     questions={q: assignment.questions[q]},
                     points={q: assignment.points[q]},
                 )
-                rows = A.grade(
-                    name, list(mutants.values()), build_dir=build_dir, assignment=only_q
-                )
-                scores.update({(name, key): row for key, row in zip(mutants, rows)})
+                tasks.append(((name, mutant["name"]), name, path, only_q))
+
+        def grade(task):
+            _key, name, path, assignment = task
+            return A.grade(name, [path], build_dir=build_dir, assignment=assignment)[0]
+
+        with ThreadPoolExecutor(max_workers=2) as threads:  # two sandboxes at a time
+            scores = dict(zip([t[0] for t in tasks], threads.map(grade, tasks)))
         learner_errors = dict(zip(NAMES, learner))
     return {
         "build": build_dir,

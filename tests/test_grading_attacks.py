@@ -6,7 +6,8 @@ in one batch next to honest ones, exactly as ``make grade`` grades a folder.
 The suite fails if any of them earns a point it did not earn, changes another
 row, leaks test text or file contents into the CSV, sees a secret, outlives
 grading, or if an outside process can reach anything the grader opens.
-Cost: one ``otter assign`` of a1 and about 35 sandboxed runs (about 25 s).
+Cost: about 40 sandboxed runs (about 10 s of CPU), plus the assignments' build
+when tests/test_assignments.py has not made it yet.
 """
 
 from __future__ import annotations
@@ -39,7 +40,6 @@ grading = A.grading
 NAME = "a1-tempered-softmax"
 FULL = 11.0
 LIMITS = grading.Limits(cell=3, call=3, notebook=30)
-
 
 
 # --- submissions ----------------------------------------------------------------------
@@ -306,8 +306,7 @@ EXPECTED = {
 
 @pytest.fixture(scope="module")
 def a1(tmp_path_factory):
-    build = tmp_path_factory.mktemp("build")
-    A.build([NAME], build_dir=build, run_tests=False)
+    build = A.build_cached()  # shared with tests/test_assignments.py
     return {
         "build": build,
         "assignment": A.prepare(NAME, build, LIMITS),
@@ -492,7 +491,9 @@ def test_a_daemon_dies_with_its_sandbox(a1):
     session = _session(a1, code)
     try:
         assert session.value("started")
-        assert _processes_with(token), "the daemon did not start: the test proves nothing"
+        assert _processes_with(token), (
+            "the daemon did not start: the test proves nothing"
+        )
     finally:
         session.close()
     assert not _processes_with(token)
