@@ -7,7 +7,8 @@
 #   make serve  build, then serve the book on http://127.0.0.1:8000
 #   make bench  print the benchmark figures
 #   make assignments  student and autograder versions of the assignments (otter-grader)
-#   make grade ASSIGNMENT=<name> SUBMISSIONS=<folder>  grade submissions into a CSV, no Docker
+#   make grade ASSIGNMENT=<name> SUBMISSIONS=<folder> [OUT=<csv>] [BUILD_DIR=<dir>]
+#              grade submissions into a CSV, each in a bubblewrap sandbox (no Docker; needs root)
 #   make pdf    the whole book as one PDF, _build/latex/book.pdf (installs TeX Live from Debian if needed)
 PYTHON ?= python3
 VENV   := .venv
@@ -15,7 +16,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 WEB    := web/node_modules/.installed
 
-.PHONY: env book serve test test-fast test-repro lint bench notebooks clean browser tex pdf assignments grade
+.PHONY: env book serve test test-fast test-repro lint bench notebooks clean browser tex pdf assignments grade sandbox
 
 env: $(STAMP)
 
@@ -58,13 +59,13 @@ lint: $(STAMP) $(WEB)
 test-fast: lint
 	$(PYTEST) tests/unit
 
-test: $(STAMP) $(WEB) browser lint
+test: $(STAMP) $(WEB) browser sandbox lint
 	$(PYTEST)
 
 test-repro: $(STAMP) $(WEB) browser
 	$(BIN)/python tools/test_repro.py
 
-bench: $(STAMP)
+bench: $(STAMP) sandbox
 	$(BIN)/python benchmarks/run_all.py
 
 # TeX Live from Debian for the PDF (not part of make test: it is large and slow).
@@ -78,17 +79,29 @@ pdf: $(STAMP) $(WEB) tex
 	$(BIN)/jupyter-book build . --builder pdflatex
 	@ls -l _build/latex/book.pdf
 
-# Classroom: otter-grader assignments. Student and autograder versions go to _build/assignments/<name>/.
+# Classroom: otter-grader assignments. Student and autograder versions go to $(BUILD_DIR)/<name>/.
+BUILD_DIR ?= _build/assignments
 assignments: $(STAMP)
-	$(BIN)/python tools/assignments.py build
+	$(BIN)/python tools/assignments.py build --build-dir "$(BUILD_DIR)"
+
+# Debian's bubblewrap isolates each graded submission (tools/grading/sandbox.py); grading
+# refuses to run without it rather than grade unsafely.
+sandbox:
+	@command -v bwrap >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null) || \
+	    echo "!!! LOUD: could not apt-get install bubblewrap; grading (and its tests) will refuse to run"; \
+	  else echo "!!! LOUD: apt-get is unavailable; install bubblewrap yourself or grading will refuse to run"; fi; }
 
 # Grade a folder of submitted notebooks into a CSV of points per question, without Docker:
-#   make grade ASSIGNMENT=a1-tempered-softmax SUBMISSIONS=path/to/folder [OUT=scores.csv]
-grade: $(STAMP)
+#   make grade ASSIGNMENT=a1-tempered-softmax SUBMISSIONS=path/to/folder [OUT=scores.csv] [BUILD_DIR=dir]
+# BUILD_DIR is where `make assignments` put the autograder bundles (default _build/assignments);
+# point it at a private copy to grade without writing into this repository.
+grade: $(STAMP) sandbox
 	@if [ -z "$(ASSIGNMENT)" ] || [ -z "$(SUBMISSIONS)" ]; then \
-	  echo "usage: make grade ASSIGNMENT=<name> SUBMISSIONS=<folder of .ipynb> [OUT=<file.csv>]"; \
+	  echo "usage: make grade ASSIGNMENT=<name> SUBMISSIONS=<folder of .ipynb> [OUT=<file.csv>] [BUILD_DIR=<dir>]"; \
 	  echo "assignments:"; $(BIN)/python tools/assignments.py list; exit 2; fi
-	$(BIN)/python tools/assignments.py grade "$(ASSIGNMENT)" "$(SUBMISSIONS)" $(if $(OUT),--out "$(OUT)")
+	$(BIN)/python tools/assignments.py grade "$(ASSIGNMENT)" "$(SUBMISSIONS)" --build-dir "$(BUILD_DIR)" $(if $(OUT),--out "$(OUT)")
 
 notebooks: $(STAMP)
 	$(BIN)/python tools/notebooks.py execute

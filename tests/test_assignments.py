@@ -2,19 +2,22 @@
 careless answers.
 
 For each assignment (found by glob, never listed here) ``otter assign`` makes a
-student and an autograder version. Graded with ``otter run`` (no Docker), the
-solution must score full points and the untouched student version must run to
-the end without an error (also as a learner runs it) and score 0. Every mutant
-in ``mutants.yml`` must lose points on its own question. Hidden tests must
-never reach the student version. Everything is built and graded once per
-session (two worker processes) in a temporary folder, so the output of
-``make assignments`` is left alone.
+student and an autograder version. Graded by the sandboxed grader of
+``make grade`` (tools/grading), the solution must score full points and the
+untouched student version must run to the end without an error (also as a
+learner runs it, in a Jupyter kernel) and score 0. Every mutant in
+``mutants.yml`` must lose points on its own question and fail a public check
+whose message names the mistake. Hidden tests must never reach the student
+version. Everything is built once per content of assignments/ (under
+_build/test-assignments/, not the output of ``make assignments``) and graded
+once per session.
 """
 
 from __future__ import annotations
 
 import ast
 import csv
+import dataclasses
 import importlib.util
 import json
 import re
@@ -23,6 +26,7 @@ import subprocess
 import sys
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -57,45 +61,14 @@ def classroom(tmp_path_factory):
 
     Returns the scores.
 
-    The solution and the untouched student version of each assignment go
-    through ``otter run`` (a fresh Jupyter kernel each), exactly as ``make grade``
-    grades real submissions. Mutants, which the course writes itself, are
-    graded in process by :func:`grade_in_process` with the same test files and
-    scoring, which is several times cheaper; the first mutant and the solution
-    of each assignment are graded both ways, and a test checks the two agree.
+    The solution, the untouched student version and every mutant of each
+    assignment are graded, two sandboxes at a time, by the same sandboxed
+    grader as ``make grade`` (tools/grading). The untouched student version is
+    also run as a learner runs it (a Jupyter kernel, public checks from its
+    metadata).
     """
-    build_dir = tmp_path_factory.mktemp("assignments")
-    A.build(NAMES, build_dir=build_dir, run_tests=False)
+    build_dir = A.build_cached()  # built once per content of assignments/
     subs = tmp_path_factory.mktemp("submissions")
-    tasks, keys, fast = [], [], []
-
-    def add(path, zip_path, key, in_process):
-        tasks.append((path, zip_path))
-        keys.append(key)
-        fast.append(in_process)
-
-    for name in NAMES:
-        folder = subs / name
-        folder.mkdir()
-        zip_path = A.autograder_zip(name, build_dir)
-        shutil.copy(A.solution_notebook(name, build_dir), folder / "solution.ipynb")
-        shutil.copy(A.student_notebook(name, build_dir), folder / "student.ipynb")
-        add(folder / "solution.ipynb", zip_path, (name, "solution"), False)
-        add(folder / "student.ipynb", zip_path, (name, "student"), False)
-        add(folder / "solution.ipynb", zip_path, (name, "solution", "in-process"), True)
-        solution = nbformat.read(A.solution_notebook(name, build_dir), as_version=4)
-        for i, mutant in enumerate(A.load_mutants(name)):
-            path = folder / f"{mutant['name']}.ipynb"
-            nbformat.write(A.apply_mutant(solution, mutant), path)
-            add(path, zip_path, (name, mutant["name"]), True)
-            if i == 0:
-                add(path, zip_path, (name, mutant["name"], "otter run"), False)
-    rows = A.grade_tasks(tasks, jobs=2, fast=fast)
-    maxima = {name: A.points_possible(name, build_dir) for name in NAMES}
-    for key, row in zip(keys, rows):
-        A.add_totals([row], maxima[key[0]])
-    # The untouched student notebook, run as a learner runs it
-    # (public checks from its metadata).
     copies = []
     for name in NAMES:
         folder = tmp_path_factory.mktemp(f"learner-{name}")
@@ -106,12 +79,46 @@ def classroom(tmp_path_factory):
                 )
             )
         )
-    with ProcessPoolExecutor(max_workers=2) as pool:
-        learner_errors = dict(zip(NAMES, pool.map(A.run_notebook, copies)))
+    # The learner runs (Jupyter kernels) overlap the sandboxed grading.
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        learner = pool.map(A.run_notebook, copies)
+        maxima, tasks = {}, []  # (key, name, notebook, assignment as graded)
+        for name in NAMES:
+            folder = subs / name
+            folder.mkdir()
+            assignment = A.prepare(name, build_dir)
+            maxima[name] = assignment.points
+            for key, source in (
+                ("solution", A.solution_notebook(name, build_dir)),
+                ("student", A.student_notebook(name, build_dir)),
+            ):
+                path = shutil.copy(source, folder / f"{key}.ipynb")
+                tasks.append(((name, key), name, path, assignment))
+            # Each mutant is scored on its own question only (the others are the
+            # solution's), which keeps the slow statistical tests to one run each.
+            solution = nbformat.read(A.solution_notebook(name, build_dir), as_version=4)
+            for mutant in A.load_mutants(name):
+                path = folder / f"{mutant['name']}.ipynb"
+                nbformat.write(A.apply_mutant(solution, mutant), path)
+                q = mutant["question"]
+                only_q = dataclasses.replace(
+                    assignment,
+                    questions={q: assignment.questions[q]},
+                    points={q: assignment.points[q]},
+                )
+                tasks.append(((name, mutant["name"]), name, path, only_q))
+
+        def grade(task):
+            _key, name, path, assignment = task
+            return A.grade(name, [path], build_dir=build_dir, assignment=assignment)[0]
+
+        with ThreadPoolExecutor(max_workers=2) as threads:  # two sandboxes at a time
+            scores = dict(zip([t[0] for t in tasks], threads.map(grade, tasks)))
+        learner_errors = dict(zip(NAMES, learner))
     return {
         "build": build_dir,
         "maxima": maxima,
-        "scores": dict(zip(keys, rows)),
+        "scores": scores,
         "submissions": subs,
         "learner_errors": learner_errors,
     }
@@ -119,7 +126,7 @@ def classroom(tmp_path_factory):
 
 def _report(row: dict) -> str:
     return json.dumps({k: v for k, v in row.items() if k != "submission"}, indent=1)[
-        :1500
+        :3000
     ]
 
 
@@ -128,9 +135,7 @@ def test_solution_scores_full_points(classroom, name):
     row = classroom["scores"][(name, "solution")]
     maxima = classroom["maxima"][name]
     assert not row["error"], _report(row)
-    assert not row["cell_errors"], (
-        f"{name}: the solution notebook raises errors: {row['cell_errors']}"
-    )
+    assert not row["notes"], f"{name}: the solution notebook: {row['notes']}"
     assert row["possible"] > 0
     for q, points in maxima.items():
         assert row[q] == pytest.approx(points), (
@@ -147,9 +152,10 @@ def test_student_version_runs_to_the_end_and_scores_zero(classroom, name):
     )
     row = classroom["scores"][(name, "student")]
     assert not row["error"], _report(row)
-    assert not row["cell_errors"], (
-        f"{name}: the untouched student notebook raises errors "
-        f"when graded: {row['cell_errors']}"
+    cell_notes = [n for n in row["notes"].split("; ") if n.startswith("cell ")]
+    assert not cell_notes, (
+        f"{name}: the untouched student notebook raises errors when graded: "
+        f"{cell_notes}"
     )
     assert row["total"] == 0, (
         f"{name}: the untouched student notebook earns points\n{_report(row)}"
@@ -170,23 +176,43 @@ def test_mutant_loses_points(classroom, name, mutant):
         f"{name}: the tests do not catch the mutant {mutant['name']!r} "
         f"({mutant['mistake']}); it keeps all points of {q}\n{_report(row)}"
     )
-    assert row["total"] < row["possible"]
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_in_process_grading_agrees_with_otter_run(classroom, name):
-    scores = classroom["scores"]
-    first = A.load_mutants(name)[0]["name"]
-    for fast_key, run_key in (
-        ((name, "solution", "in-process"), (name, "solution")),
-        ((name, first), (name, first, "otter run")),
-    ):
-        fast, slow = scores[fast_key], scores[run_key]
-        assert not fast["error"] and not slow["error"], _report(fast) + _report(slow)
-        for q in classroom["maxima"][name]:
-            assert fast[q] == slow[q], (
-                f"{name} {run_key[1]} {q}: in process {fast[q]}, otter run {slow[q]}"
-            )
+@pytest.mark.parametrize(
+    "name, mutant", MUTANTS, ids=[f"{n}--{m['name']}" for n, m in MUTANTS]
+)
+def test_mutant_fails_a_public_check_that_names_the_mistake(classroom, name, mutant):
+    """Fair to students: the public checks catch each careless answer, and say why.
+
+    A mutant marked ``hidden_only`` (with a reason) is caught by hidden tests only.
+    """
+    details = classroom["scores"][(name, mutant["name"])]["details"]
+    mine = [d for d in details if d["question"] == mutant["question"]]
+    if mutant.get("hidden_only"):
+        assert len(str(mutant["hidden_only"])) > 20, (
+            f"{name}: mutant {mutant['name']} is hidden_only without a reason"
+        )
+        assert any(d["hidden"] and not d["passed"] for d in mine)
+        return
+    public = [d for d in mine if not d["hidden"] and not d["passed"]]
+    assert public, (
+        f"{name}: the mutant {mutant['name']!r} ({mutant['mistake']}) passes every "
+        "public check of its question: students would see all green"
+    )
+    hint = mutant.get("message")
+    assert hint, f"{name}: mutant {mutant['name']} needs `message:` in mutants.yml"
+    assert any(hint.lower() in d["message"].lower() for d in public), (
+        f"{name}: no public check of {mutant['question']} tells a student making the "
+        f"mistake {mutant['mistake']!r} about it (expected {hint!r} in one of "
+        f"{[d['message'][:300] for d in public]})"
+    )
+
+
+def test_the_public_check_rule_can_fail(classroom):
+    """A solution graded as a 'mutant' passes every public check: the rule sees it."""
+    name = NAMES[0]
+    details = classroom["scores"][(name, "solution")]["details"]
+    assert details and all(d["passed"] for d in details if not d["hidden"])
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -263,17 +289,22 @@ def test_student_version_has_no_solutions(classroom, name):
                     f"{name}: the solution text {line!r} appears in the student version"
                 )
     assert student.metadata["kernelspec"]["name"] == "python3"
+    prose = "\n".join(c.source for c in student.cells if c.cell_type == "markdown")
+    assert A.CHECK_ALL_OLD not in prose, f"{name}: check_all still promises all tests"
 
 
 def test_grading_command_writes_a_csv(classroom, tmp_path):
-    """The command behind `make grade` grades a folder into one CSV row per notebook."""
+    """The command behind `make grade` grades a folder into one CSV row per notebook.
+
+    It checks that the sandbox works first, and reads .ipynb in any letter case.
+    """
     name = NAMES[0]
     folder = tmp_path / "inbox"
     folder.mkdir()
     shutil.copy(
         classroom["submissions"] / name / "solution.ipynb", folder / "alice.ipynb"
     )
-    shutil.copy(classroom["submissions"] / name / "student.ipynb", folder / "bob.ipynb")
+    shutil.copy(classroom["submissions"] / name / "student.ipynb", folder / "bob.IPYNB")
     (folder / "carol.ipynb").write_text("this is not a notebook")
     out = tmp_path / "scores.csv"
     result = subprocess.run(
@@ -301,10 +332,11 @@ def test_grading_command_writes_a_csv(classroom, tmp_path):
         "total",
         "possible",
         "error",
+        "notes",
     ]
     possible = sum(classroom["maxima"][name].values())
     assert float(rows["alice.ipynb"]["total"]) == pytest.approx(possible)
-    assert float(rows["bob.ipynb"]["total"]) == 0
+    assert float(rows["bob.IPYNB"]["total"]) == 0
     assert float(rows["carol.ipynb"]["total"]) == 0 and rows["carol.ipynb"]["error"]
 
 
@@ -420,3 +452,33 @@ def _strings(obj):
             yield "".join(obj)  # a notebook cell's source as a list of lines
         for v in obj:
             yield from _strings(v)
+
+
+def test_term_seed_changes_only_hidden_seeds():
+    """A term's variant: hidden tests' generators move by the seed, public ones stay."""
+    name = "a2-entropy-temperature"
+    nb = nbformat.read(A.source_notebook(name), as_version=4)
+    before = [c.source for c in nb.cells]
+    A.reseed_hidden_tests(nb, 1000)
+    changed = [i for i, c in enumerate(nb.cells) if c.source != before[i]]
+    assert changed, "no hidden test of a2 uses default_rng(n)"
+    for i in changed:
+        assert "hidden: true" in before[i]
+        assert "default_rng(1041)" in nb.cells[i].source
+
+
+def test_make_grade_passes_the_build_dir():
+    result = subprocess.run(
+        [
+            "make",
+            "-n",
+            "grade",
+            "ASSIGNMENT=a1",
+            "SUBMISSIONS=x",
+            "BUILD_DIR=/elsewhere",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert '--build-dir "/elsewhere"' in result.stdout, result.stdout + result.stderr

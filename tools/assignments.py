@@ -10,28 +10,32 @@ points) and ``mutants.yml`` (careless answers the tests must catch).
         autograder/ (solution notebook, all tests, <name>-autograder_*.zip).
 
     python tools/assignments.py grade NAME SUBMISSIONS [--out scores.csv] [--jobs 2]
-        grade every .ipynb in the folder SUBMISSIONS with the autograder zip,
-        through ``otter run`` (otter's non-containerised grader: each notebook
-        is executed in a local Jupyter kernel of this environment), and write
-        one row per submission with the points of each question to a CSV
-        (default _build/assignments/<name>/scores.csv).
+            [--build-dir DIR] [--cell-timeout S] [--call-timeout S] [--time-budget S]
+        grade every .ipynb (any letter case) in the folder SUBMISSIONS and
+        write one row per submission (points per question, total, error,
+        notes) to a CSV (default <build-dir>/<name>/scores.csv), rewritten
+        after each notebook. Each notebook runs in its own sandbox
+        (tools/grading: bubblewrap, a throwaway uid, no network) and is scored
+        in this process from the data its functions return; otter is not used
+        for grading. Refuses to run when the sandbox is unavailable.
 
     python tools/assignments.py mutants NAME [OUTDIR]
         write one submission per mutant (the solution notebook with the
         mutant's replacements applied), to see the tests catch each one.
 
 Nothing here uses the network or Docker; the environment that runs this script
-must already have what the notebooks import (numpy, tempered, otter-grader).
+must already have what the notebooks import (numpy, tempered, otter-grader),
+and grading needs bubblewrap (`make sandbox`) and root (to switch uid).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -42,6 +46,10 @@ import nbformat
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT / "tools") not in sys.path:  # tools/grading, also when loaded by path
+    sys.path.insert(0, str(ROOT / "tools"))
+import grading  # noqa: E402
+
 SOURCES = ROOT / "assignments"
 BUILD = ROOT / "_build" / "assignments"
 CELL_TIMEOUT = 300  # seconds a single cell of a submission may run while grading
@@ -102,10 +110,16 @@ def autograder_zip(name: str, build: Path = BUILD) -> Path:
 def _needs_build(name: str, build_dir: Path = BUILD) -> bool:
     """True when the assignment was never built or its source notebook changed since."""
     zips = sorted((build_dir / name / "autograder").glob(f"{name}-autograder_*.zip"))
-    return not zips or source_notebook(name).stat().st_mtime > zips[-1].stat().st_mtime
+    return (
+        not zips
+        or not zips[-1].with_suffix(".sha256").is_file()
+        or source_notebook(name).stat().st_mtime > zips[-1].stat().st_mtime
+    )
 
 
-def _assign(name: str, build: Path, run_tests: bool) -> tuple[str, int, str]:
+def _assign(
+    name: str, build: Path, run_tests: bool, term_seed: int = 0
+) -> tuple[str, int, str]:
     out = build / name
     shutil.rmtree(out, ignore_errors=True)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -114,21 +128,66 @@ def _assign(name: str, build: Path, run_tests: bool) -> tuple[str, int, str]:
     cmd = [sys.executable, __file__, "assign-one", name, str(out)] + (
         [] if run_tests else ["--no-run-tests"]
     )
+    cmd += ["--term-seed", str(term_seed)]
     result = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     return name, result.returncode, result.stdout + result.stderr
 
 
-def assign_one(name: str, out: Path, run_tests: bool) -> None:
+def reseed_hidden_tests(nb, seed: int):
+    """Add ``seed`` to every ``default_rng(<n>)`` of the hidden test cells.
+
+    A term's variant of an assignment: other hidden inputs, the same student
+    notebook (public tests are left alone).
+    """
+    for cell in nb.cells:
+        if cell.cell_type == "code" and re.search(r"hidden:\s*true", cell.source):
+            cell.source = re.sub(
+                r"default_rng\((\d+)\)",
+                lambda m: f"default_rng({int(m.group(1)) + seed})",
+                cell.source,
+            )
+    return nb
+
+
+def assign_one(name: str, out: Path, run_tests: bool, term_seed: int = 0) -> None:
     """``otter assign`` one source notebook into ``out``.
 
-    This is what ``otter assign --no-pdfs`` does.
+    This is what ``otter assign --no-pdfs`` does; with ``term_seed``, on a copy
+    whose hidden tests are reseeded (:func:`reseed_hidden_tests`).
     """
+    import tempfile
+
     from otter.assign import main as otter_assign
 
     _init_worker(CELL_TIMEOUT, quiet=False)
-    otter_assign(
-        str(source_notebook(name)), str(out), no_pdfs=True, no_run_tests=not run_tests
-    )
+    with tempfile.TemporaryDirectory() as tmp:
+        source = source_notebook(name)
+        if term_seed:
+            shutil.copytree(SOURCES, Path(tmp) / "assignments")
+            source = Path(tmp) / "assignments" / name / f"{name}.ipynb"
+            nbformat.write(
+                reseed_hidden_tests(nbformat.read(source, as_version=4), term_seed),
+                source,
+            )
+        otter_assign(str(source), str(out), no_pdfs=True, no_run_tests=not run_tests)
+    _reword_check_all(student_notebook(name, out.parent))
+
+
+# otter's check_all cell says "rerun all of the autograder tests"; a student runs the
+# public ones only, and all green must not read as full marks.
+CHECK_ALL_OLD = "the cell below will rerun all of the autograder tests."
+CHECK_ALL_NEW = (
+    "the cell below reruns the public tests. Hidden tests run only when your work "
+    "is graded, so all green here is necessary, not sufficient."
+)
+
+
+def _reword_check_all(path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and CHECK_ALL_OLD in cell.source:
+            cell.source = cell.source.replace(CHECK_ALL_OLD, CHECK_ALL_NEW)
+    nbformat.write(nb, path)
 
 
 def build(
@@ -137,14 +196,19 @@ def build(
     build_dir: Path = BUILD,
     run_tests: bool = True,
     jobs: int = 2,
+    term_seed: int = 0,
 ) -> None:
     """Run ``otter assign`` on each assignment (in parallel); raise if any fails."""
     names = names or assignment_names()
-    with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(names)))) as pool:
+    n = len(names)
+    with ProcessPoolExecutor(max_workers=max(1, min(jobs, n))) as pool:
         results = list(
-            pool.map(_assign, names, [build_dir] * len(names), [run_tests] * len(names))
+            pool.map(_assign, names, [build_dir] * n, [run_tests] * n, [term_seed] * n)
         )
     failed = [(n, log) for n, code, log in results if code != 0]
+    for name, code, _log in results:
+        if code == 0:  # grading refuses a bundle whose hash differs from this record
+            grading.record_bundle(autograder_zip(name, build_dir))
     for name, code, _log in results:
         print(f"{name}: {'ok' if code == 0 else 'FAILED'} -> {build_dir / name}")
     if failed:
@@ -154,39 +218,50 @@ def build(
         )
 
 
+def build_cached(cache: Path = ROOT / "_build" / "test-assignments") -> Path:
+    """Every assignment built once per content: for the test suite.
+
+    The folder is named after a hash of everything the build reads (the
+    assignments, this script, the pinned requirements), so a change rebuilds
+    and an unchanged tree is reused across test runs and test workers (a lock
+    makes parallel workers wait for one build). Older builds are removed.
+    """
+    import fcntl
+    import hashlib
+
+    digest = hashlib.sha256()
+    inputs = sorted(SOURCES.rglob("*")) + [Path(__file__), ROOT / "requirements.txt"]
+    for path in inputs:
+        if path.is_file():
+            digest.update(str(path.relative_to(ROOT)).encode() + path.read_bytes())
+    out = cache / digest.hexdigest()[:16]
+    cache.mkdir(parents=True, exist_ok=True)
+    with open(cache / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (out / ".complete").is_file():
+            for old in cache.iterdir():
+                if old.is_dir():
+                    shutil.rmtree(old, ignore_errors=True)
+            build(build_dir=out, run_tests=False)
+            (out / ".complete").touch()
+    return out
+
+
 # --- grading --------------------------------------------------------------------------
 
 
 def _patch_otter_log_receiver() -> None:
-    """Stop otter 7.0.0's log receiver from spinning forever.
+    """Make otter 7.0.0's log receiver drop what it receives, unread.
 
-    This happens when a kernel hangs up mid-record.
-
-    ``otter.execute.logging.LogRecordStreamHandler.handle`` reads a record with
-    ``while len(chunk) < slen: chunk += recv(...)``; once the kernel's socket is
-    closed, ``recv`` returns b"" for ever and the thread burns a core. In a
-    worker that grades many notebooks these threads pile up. This version
-    stops reading at end of stream, and the threads no longer block exit.
+    ``otter assign`` checks the solution through otter's log socket on
+    127.0.0.1, which unpickles whatever any local process sends it (code
+    execution as this user), and spins forever on a closed connection. We
+    need none of its records: this version reads nothing and closes.
     """
-    import logging as std_logging
-    import struct
-
     from otter.execute import logging as otter_logging
 
     def handle(self):
-        while True:
-            head = self.connection.recv(4)
-            if len(head) < 4:
-                return
-            size = struct.unpack(">L", head)[0]
-            chunk = b""
-            while len(chunk) < size:
-                more = self.connection.recv(size - len(chunk))
-                if not more:  # the kernel hung up
-                    return
-                chunk += more
-            record = std_logging.makeLogRecord(self.unpickle(chunk))
-            self.handle_log_record(record)
+        self.connection.close()
 
     otter_logging.LogRecordStreamHandler.handle = handle
     otter_logging.LogRecordSocketReceiver.daemon_threads = True
@@ -217,135 +292,12 @@ def _init_worker(cell_timeout: int, quiet: bool) -> None:
         os.close(devnull)
 
 
-def _one_line(text: str, limit: int = 300) -> str:
-    return " ".join(text.split())[:limit]
-
-
-def _assignment_of(zip_path: str) -> str:
-    """The assignment name recorded in an autograder zip.
-
-    Otter checks submissions against it.
-    """
-    import zipfile
-
-    with zipfile.ZipFile(zip_path) as zf:
-        return json.loads(zf.read("otter_config.json"))["assignment_name"]
-
-
-def grade_one(submission: str, zip_path: str) -> dict:
-    """Grade one notebook with ``otter run`` (no container).
-
-    Returns its score per question.
-
-    The dict has the submission's file name, one entry per question graded,
-    ``error`` (empty when grading went through) and ``cell_errors``, the
-    exceptions raised by the submission's own cells while it ran. The notebook
-    is graded under the assignment's file name, because its set-up cell opens
-    ``otter.Notebook("<name>.ipynb")`` and LMS downloads are usually renamed.
-    """
-    from otter.run import main as otter_run
-
-    row: dict = {"submission": Path(submission).name, "error": "", "cell_errors": []}
-    try:
-        with (
-            _tempdir() as tmp,
-            contextlib.redirect_stdout(io.StringIO()),
-            contextlib.redirect_stderr(io.StringIO()),
-        ):
-            copy = Path(tmp) / f"{_assignment_of(zip_path)}.ipynb"
-            shutil.copyfile(submission, copy)
-            results = otter_run(
-                str(copy), autograder=zip_path, output_dir=None, no_logo=True
-            )
-    except Exception as err:  # a submission that cannot be graded scores 0 and says why
-        row["error"] = _one_line(f"{type(err).__name__}: {err}")
-        return row
-    if results.catastrophic_error:
-        row["error"] = _one_line(
-            f"{type(results.catastrophic_error).__name__}: {results.catastrophic_error}"
-        )
-    for q, test_file in results.results.items():
-        row[q] = round(float(test_file.score), 4)
-    for cell in results.notebook.cells if results.notebook is not None else []:
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "error":
-                row["cell_errors"].append(
-                    f"{out.get('ename')}: {out.get('evalue')}"[:200]
-                )
-    return row
-
-
-def grade_in_process(submission: str, zip_path: str) -> dict:
-    """Grade a *trusted* notebook quickly.
-
-    As ``otter run`` does, but without a Jupyter kernel.
-
-    Only for notebooks the course itself writes (the mutants of the test suite):
-    the cells run with ``exec`` in this process, with no time limit. Like
-    otter's grading preprocessor, it switches ``otter.Notebook`` into grading
-    mode with the autograder's tests, runs every code cell in order (an error
-    skips the rest of that cell only), then runs each test file not yet
-    checked and scores it with otter's own test classes. Returns the same dict
-    as :func:`grade_one`.
-    """
-    import zipfile
-
-    from IPython.core.inputtransformer2 import TransformerManager
-    from otter import Notebook
-    from otter.execute import Checker
-    from otter.test_files import GradingResults
-
-    row: dict = {"submission": Path(submission).name, "error": "", "cell_errors": []}
-    nb = nbformat.read(submission, as_version=4)
-    transform = TransformerManager().transform_cell
-    cwd = os.getcwd()
-    with (
-        _tempdir() as tmp,
-        contextlib.redirect_stdout(io.StringIO()),
-        contextlib.redirect_stderr(io.StringIO()),
-    ):
-        with zipfile.ZipFile(zip_path) as zf:
-            zf.extractall(tmp)
-        tests = sorted(str(p) for p in Path(tmp, "tests").glob("*.py"))
-        shutil.copyfile(submission, Path(tmp) / f"{_assignment_of(zip_path)}.ipynb")
-        os.chdir(tmp)
-        try:
-            Notebook.init_grading_mode(str(Path(tmp, "tests")))
-            env: dict = {"__name__": "__main__"}
-            for i, cell in enumerate(nb.cells):
-                if cell.cell_type != "code" or "otter_ignore" in cell.metadata.get(
-                    "tags", []
-                ):
-                    continue
-                try:
-                    exec(compile(transform(cell.source), f"<cell {i}>", "exec"), env)
-                except (
-                    Exception
-                ) as err:  # like a kernel with allow_errors: note it and go on
-                    row["cell_errors"].append(f"{type(err).__name__}: {err}"[:200])
-            for test in tests:
-                Checker.check_if_not_already_checked(test, global_env=env)
-            results = GradingResults(Checker.get_results())
-        except BaseException as err:
-            row["error"] = _one_line(f"{type(err).__name__}: {err}")
-            return row
-        finally:
-            os.chdir(cwd)
-            Checker.disable_tracking()
-            Checker.clear_results()
-            Notebook._grading_mode = False
-            Notebook._tests_dir_override = None
-    for q, test_file in results.results.items():
-        row[q] = round(float(test_file.score), 4)
-    return row
-
-
 def run_notebook(path: str, timeout: int = CELL_TIMEOUT) -> list[str]:
     """Run a notebook top to bottom in a fresh kernel, in its own folder.
 
-    As a learner would.
-
-    Errors are allowed (the run goes on); returns the errors that cells raised.
+    As a learner would (only for the course's own notebooks: nothing is
+    sandboxed). Errors are allowed (the run goes on); returns the errors that
+    cells raised.
     """
     from nbclient import NotebookClient
 
@@ -369,33 +321,15 @@ def run_notebook(path: str, timeout: int = CELL_TIMEOUT) -> list[str]:
     ]
 
 
-def grade_tasks(
-    tasks: list[tuple[Path, Path]],
-    *,
-    jobs: int = 2,
-    cell_timeout: int = CELL_TIMEOUT,
-    quiet: bool = True,
-    fast: list[bool] | None = None,
-) -> list[dict]:
-    """Grade (submission, autograder zip) pairs in parallel processes.
-
-    In the given order.
-
-    ``fast[i]`` grades task i with :func:`grade_in_process` instead of ``otter run``.
-    """
-    if not tasks:
-        return []
-    fast = fast or [False] * len(tasks)
-    with ProcessPoolExecutor(
-        max_workers=max(1, min(jobs, len(tasks))),
-        initializer=_init_worker,
-        initargs=(cell_timeout, quiet),
-    ) as pool:
-        futures = [
-            pool.submit(grade_in_process if f else grade_one, str(s), str(z))
-            for (s, z), f in zip(tasks, fast)
-        ]
-        return [f.result() for f in futures]
+def prepare(name: str, build_dir: Path = BUILD, limits=None):
+    """The assignment as the grader needs it (tests from the hash-checked bundle)."""
+    return grading.prepare(
+        name,
+        autograder_zip(name, build_dir),
+        solution_notebook(name, build_dir),
+        SOURCES / name / "grading.yml",
+        limits,
+    )
 
 
 def grade(
@@ -404,66 +338,24 @@ def grade(
     *,
     build_dir: Path = BUILD,
     jobs: int = 2,
-    cell_timeout: int = CELL_TIMEOUT,
+    limits=None,
+    csv_path: Path | None = None,
+    assignment=None,
 ) -> list[dict]:
-    """Grade notebooks of one assignment; one dict per submission, in the given order.
+    """Grade notebooks of one assignment, each in its own sandbox (tools/grading).
 
-    Besides :func:`grade_one`'s entries, each dict has every question (0 when
-    it could not be graded), the ``total`` and the ``possible`` points.
+    One dict per submission, in the given order: points per question,
+    ``total``, ``possible``, ``error`` and ``notes``.
     """
-    zip_path = autograder_zip(name, build_dir)
-    rows = grade_tasks(
-        [(s, zip_path) for s in submissions], jobs=jobs, cell_timeout=cell_timeout
+    assignment = assignment or prepare(name, build_dir, limits)
+    return grading.grade_paths(
+        assignment,
+        list(submissions),
+        autograder_zip(name, build_dir),
+        jobs=jobs,
+        limits=limits,
+        csv_path=csv_path,
     )
-    return add_totals(rows, points_possible(name, build_dir))
-
-
-def add_totals(rows: list[dict], maxima: dict[str, float]) -> list[dict]:
-    for row in rows:
-        for q in maxima:  # a question the grader could not reach scores 0
-            row.setdefault(q, 0.0)
-        row["total"] = round(sum(row[q] for q in maxima), 4)
-        row["possible"] = round(sum(maxima.values()), 4)
-    return rows
-
-
-def points_possible(name: str, build_dir: Path = BUILD) -> dict[str, float]:
-    """Points of each question.
-
-    Read from the autograder's test files (public + hidden).
-    """
-    import zipfile
-
-    from otter.test_files import ExceptionTestFile
-
-    out = {}
-    with zipfile.ZipFile(autograder_zip(name, build_dir)) as zf, _tempdir() as tmp:
-        zf.extractall(tmp)
-        for path in sorted(Path(tmp, "tests").glob("*.py")):
-            out[path.stem] = float(ExceptionTestFile.from_file(str(path)).possible)
-    return out
-
-
-@contextlib.contextmanager
-def _tempdir():
-    import tempfile
-
-    path = tempfile.mkdtemp()
-    try:
-        yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
-
-
-def write_csv(rows: list[dict], path: Path, questions: list[str]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fields = ["submission", *questions, "total", "possible", "error"]
-    with open(path, "w", newline="") as f:
-        writer = csv.DictWriter(
-            f, fieldnames=fields, extrasaction="ignore", lineterminator="\n"
-        )
-        writer.writeheader()
-        writer.writerows(rows)
 
 
 # --- mutants --------------------------------------------------------------------------
@@ -535,6 +427,44 @@ def write_mutants(name: str, out_dir: Path, build_dir: Path = BUILD) -> list[Pat
     return paths
 
 
+def grade_command(args) -> None:
+    """``grade``: check isolation, then grade a folder into a CSV, row by row."""
+    source_notebook(args.name)
+    if not args.submissions.is_dir():
+        raise SystemExit(
+            f"SUBMISSIONS must be a folder of .ipynb files, got {args.submissions}"
+        )
+    out = (args.out or args.build_dir / args.name / "scores.csv").resolve()
+    try:
+        grading.check_sandbox([SOURCES, args.build_dir, args.submissions, out])
+    except grading.sandbox.Unavailable as err:
+        raise SystemExit(f"refusing to grade: {err}") from None
+    if _needs_build(args.name, args.build_dir):
+        build([args.name], build_dir=args.build_dir, run_tests=False)
+    subs, others = grading.submissions_in(args.submissions)
+    for path in others:
+        print(f"skipped (not an .ipynb): {path.name!r}")
+    if not subs:
+        raise SystemExit(f"no .ipynb files in {args.submissions}")
+    limits = grading.Limits(args.cell_timeout, args.call_timeout, args.time_budget)
+    rows = grade(
+        args.name,
+        subs,
+        build_dir=args.build_dir,
+        jobs=args.jobs,
+        limits=limits,
+        csv_path=out,
+    )
+    width = max(len(repr(r["submission"])) for r in rows)
+    for r in rows:
+        print(
+            f"{r['submission']!r:<{width}}  {r['total']:g} / {r['possible']:g}"
+            + (f"  ({r['error']})" if r["error"] else "")
+        )
+    digest = grading.grader.sha256(out)
+    print(f"scores of {len(rows)} submission(s) written to {out} (SHA-256 {digest})")
+
+
 # --- command line ---------------------------------------------------------------------
 
 
@@ -551,16 +481,41 @@ def main(argv: list[str]) -> int:
         help="skip otter's check of the solutions",
     )
     p_build.add_argument("--jobs", type=int, default=2)
+    p_build.add_argument(
+        "--build-dir",
+        type=Path,
+        default=BUILD,
+        help="output folder (default %(default)s)",
+    )
+    p_build.add_argument(
+        "--term-seed",
+        type=int,
+        default=0,
+        help="add this to every default_rng(n) seed of the hidden tests (a term's "
+        "private variant; keep it secret)",
+    )
     p_grade = sub.add_parser(
         "grade", help="grade a folder of submitted notebooks into a CSV"
     )
     p_grade.add_argument("name")
     p_grade.add_argument("submissions", type=Path)
     p_grade.add_argument("--out", type=Path)
-    p_grade.add_argument("--jobs", type=int, default=2)
-    p_grade.add_argument("--cell-timeout", type=int, default=CELL_TIMEOUT)
+    p_grade.add_argument("--jobs", type=int, default=2, help="parallel sandboxes")
     p_grade.add_argument(
-        "--build-dir", type=Path, default=BUILD, help=argparse.SUPPRESS
+        "--cell-timeout", type=float, default=60, help="seconds per code cell"
+    )
+    p_grade.add_argument(
+        "--call-timeout", type=float, default=30, help="seconds per graded call"
+    )
+    p_grade.add_argument(
+        "--time-budget", type=float, default=300, help="seconds per notebook"
+    )
+    p_grade.add_argument(
+        "--build-dir",
+        type=Path,
+        default=BUILD,
+        help="where `build` put the assignments (default _build/assignments); "
+        "a stale or missing bundle is rebuilt there",
     )
     p_mut = sub.add_parser("mutants", help="write one mutant submission per mutant")
     p_mut.add_argument("name")
@@ -572,52 +527,34 @@ def main(argv: list[str]) -> int:
     p_one.add_argument("name")
     p_one.add_argument("out", type=Path)
     p_one.add_argument("--no-run-tests", action="store_true")
+    p_one.add_argument("--term-seed", type=int, default=0)
     args = parser.parse_args(argv)
 
     if args.command == "assign-one":
-        assign_one(args.name, args.out, run_tests=not args.no_run_tests)
+        assign_one(
+            args.name,
+            args.out,
+            run_tests=not args.no_run_tests,
+            term_seed=args.term_seed,
+        )
     elif args.command == "list":
         print("\n".join(assignment_names()))
     elif args.command == "build":
         for n in args.names:
             source_notebook(n)
-        build(args.names or None, run_tests=not args.no_run_tests, jobs=args.jobs)
+        build(
+            args.names or None,
+            build_dir=args.build_dir,
+            run_tests=not args.no_run_tests,
+            jobs=args.jobs,
+            term_seed=args.term_seed,
+        )
     elif args.command == "mutants":
         out = args.out_dir or BUILD / args.name / "mutants"
         for path in write_mutants(args.name, out):
             print(path)
     elif args.command == "grade":
-        source_notebook(args.name)
-        if not args.submissions.is_dir():
-            raise SystemExit(
-                f"SUBMISSIONS must be a folder of .ipynb files, got {args.submissions}"
-            )
-        if _needs_build(args.name, args.build_dir):
-            build([args.name], build_dir=args.build_dir, run_tests=False)
-        subs = sorted(
-            p
-            for p in args.submissions.glob("*.ipynb")
-            if ".ipynb_checkpoints" not in p.parts
-        )
-        if not subs:
-            raise SystemExit(f"no .ipynb files in {args.submissions}")
-        questions = sorted(points_possible(args.name, args.build_dir))
-        rows = grade(
-            args.name,
-            subs,
-            build_dir=args.build_dir,
-            jobs=args.jobs,
-            cell_timeout=args.cell_timeout,
-        )
-        out = args.out or args.build_dir / args.name / "scores.csv"
-        write_csv(rows, out, questions)
-        width = max(len(r["submission"]) for r in rows)
-        for r in rows:
-            print(
-                f"{r['submission']:<{width}}  {r['total']:g} / {r['possible']:g}"
-                + (f"  ({r['error'][:80]})" if r["error"] else "")
-            )
-        print(f"scores of {len(rows)} submission(s) written to {out}")
+        grade_command(args)
     return 0
 
 
