@@ -35,6 +35,7 @@ _spec.loader.exec_module(importlib.util.module_from_spec(_spec))
 # Unlisted files go in between, in collection order.
 FIRST = (
     "tests/test_assignments.py",
+    "tests/test_grading_attacks.py",
     "notebooks/06-",
     "notebooks/09-",
     "notebooks/08-",
