@@ -50,7 +50,7 @@ browser:
 
 # Three workers on two cores (browser tests wait on page loads); loadfile keeps a notebook in one
 # kernel; the book is built once per run (tests/book_build.py). The 15 slowest are printed.
-PYTEST := $(BIN)/python -m pytest -n 3 --dist loadfile --durations=15
+PYTEST := $(BIN)/python -m pytest -n 3 --dist loadfile --no-loadscope-reorder --durations=15
 
 lint: $(STAMP) $(WEB)
 	$(BIN)/ruff check .

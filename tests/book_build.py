@@ -75,11 +75,23 @@ def _build() -> tuple[bool, str]:
     return False, "\n".join(problems[-40:] or result.stdout.splitlines()[-40:])
 
 
+def share_training(run_id: str) -> None:
+    """Let the page and the notebook of a chapter train its models once per run.
+
+    See tempered._run_cache: the folder is new for each run, so every run still
+    trains each model once; results of earlier runs are removed.
+    """
+    runs = ROOT / "_build" / ".run-cache"
+    shutil.rmtree(runs, ignore_errors=True)
+    os.environ.setdefault("TEMPERED_RUN_CACHE", str(runs / run_id))
+
+
 def start_early(config) -> None:
     """In the process that starts the run: name the run and begin the build."""
     if hasattr(config, "workerinput") or RUN_ENV in os.environ:
         return  # an xdist worker, or a run inside a run
     os.environ[RUN_ENV] = uuid.uuid4().hex  # the xdist workers inherit it
+    share_training(os.environ[RUN_ENV])
     if wants_book(config.args, config.invocation_params.dir):
         thread = threading.Thread(
             target=build_once, args=(os.environ[RUN_ENV],), daemon=True

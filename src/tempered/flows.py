@@ -26,9 +26,12 @@ import math
 import numpy as np
 
 from ._optional import require
+from ._run_cache import shared_result
+from ._run_cache import source_hash
 from ._validate import as_float_array
 from ._validate import as_real_array
 from ._validate import check_count
+from ._validate import check_int
 
 torch = require("torch", "flows", "tempered.flows")
 nn = torch.nn
@@ -348,10 +351,29 @@ def fit_moons_flows(steps: int = 1200, n: int = 4000, seed: int = 0):
     data as a float32 tensor, and the final training loss (mean negative log-likelihood,
     nats) of each. Deterministic for a given seed on one CPU thread.
     """
+    steps = check_count(steps, "fit_moons_flows", "steps")
+    seed = check_int(seed, "fit_moons_flows", "seed", minimum=0)
     data = torch.tensor(two_moons(n, rng=seed), dtype=torch.float32)
-    flows, losses = {}, {}
-    for kind in ("additive", "affine"):
+    kinds = ("additive", "affine")
+
+    def train():
+        weights, losses = {}, {}
+        for kind in kinds:
+            flow = make_flow(kind, seed=seed)
+            losses[kind] = train_flow(flow, data, steps=steps, seed=seed)[-1]
+            weights.update({f"{kind}.{k}": v for k, v in flow.state_dict().items()})
+        return weights, losses
+
+    # Under `make test` the page and the notebook train these once between them.
+    key = {"n": n, "steps": steps, "seed": seed, "torch": torch.__version__}
+    key["code"] = source_hash(__file__)
+    weights, losses = shared_result("fit_moons_flows", key, train)
+    flows = {}
+    for kind in kinds:
         flow = make_flow(kind, seed=seed)
-        losses[kind] = train_flow(flow, data, steps=steps, seed=seed)[-1]
+        prefix = f"{kind}."
+        flow.load_state_dict(
+            {k[len(prefix) :]: v for k, v in weights.items() if k.startswith(prefix)}
+        )
         flows[kind] = flow.eval()
     return flows, data, losses

@@ -53,3 +53,15 @@ def test_annealed_schedule_decreases():
 def test_bad_input(call):
     with pytest.raises(ValueError):
         call()
+
+
+def test_fast_softmax_of_means_matches_tempered_softmax_bit_for_bit():
+    # The bandit loop skips tempered_softmax's checks; its arithmetic must not differ.
+    from tempered import tempered_softmax
+    from tempered.bandits import _softmax_of_means
+
+    rng = np.random.default_rng(7)
+    for T in (1e-3, 0.05, 0.2, 1.0, 37.0):
+        for _ in range(50):
+            q = rng.normal(size=int(rng.integers(2, 30))) * rng.uniform(0.1, 10)
+            assert np.array_equal(_softmax_of_means(q, T), tempered_softmax(q, T))
