@@ -123,13 +123,11 @@ def load_model(name: str, *, allow_download: bool = False, dtype=None):
     written by ``save_pretrained``, or (only with ``allow_download=True``) a
     model id on the Hugging Face hub.
     """
-    torch = require("torch", "lm", "tempered.lm.load_model")
     if not isinstance(name, (str, os.PathLike)) or not str(name):
         raise TypeError(
             f"load_model: name must be a model name or a folder, got {name!r}"
         )
     name = str(name)
-    dtype = _check_dtype(dtype, torch)
     if name in BUNDLED:
         path = MODELS_DIR / name
         if not (path / "model.safetensors").is_file():
@@ -158,6 +156,8 @@ def load_model(name: str, *, allow_download: bool = False, dtype=None):
             "'austen', 'smollm2' or a local folder; pass allow_download=True to fetch "
             "a hub id when online."
         )
+    # torch and transformers take seconds to import: only now that the name is good.
+    dtype = _check_dtype(dtype, require("torch", "lm", "tempered.lm.load_model"))
     transformers = require("transformers", "lm", "tempered.lm.load_model")
     try:
         tokenizer = transformers.AutoTokenizer.from_pretrained(
