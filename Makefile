@@ -61,9 +61,11 @@ test-fast: lint
 	$(PYTEST) tests/unit
 
 # Everything runs with no network at all (OFFLINE), except the one test that installs
-# the package from PyPI, which runs beside it.
+# the package from PyPI, which runs beside it (named a run inside the run, so that it
+# neither builds the book nor clears the run's shared cache: tests/book_build.py).
 test: $(STAMP) $(WEB) browser lint
-	$(BIN)/python -m pytest -n 0 -q -m install tests/test_package_install.py & install=$$!; \
+	TEMPERED_BOOK_TEST_RUN=install $(BIN)/python -m pytest -n 0 -q -m install \
+	  tests/test_package_install.py & install=$$!; \
 	$(OFFLINE) $(PYTEST) -m "not install"; status=$$?; \
 	wait $$install && exit $$status
 
