@@ -15,6 +15,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 WEB    := web/node_modules/.installed
+# Runs a command in a network namespace with only loopback (tests/netguard/offline.py).
+OFFLINE := $(BIN)/python tests/netguard/offline.py
 
 .PHONY: env book serve test test-fast test-repro lint bench notebooks clean browser tex pdf assignments grade sandbox
 
@@ -34,7 +36,7 @@ $(WEB): web/package.json web/package-lock.json
 	touch $@
 
 book: $(STAMP) $(WEB)
-	$(BIN)/jupyter-book build . -W -n --keep-going
+	$(OFFLINE) $(BIN)/jupyter-book build . -W -n --keep-going
 
 serve: book
 	$(BIN)/python -m http.server --bind 127.0.0.1 --directory _build/html 8000
@@ -59,8 +61,14 @@ lint: $(STAMP) $(WEB)
 test-fast: lint
 	$(PYTEST) tests/unit
 
+# Everything runs with no network at all (OFFLINE), except the one test that installs
+# the package from PyPI, which runs beside it (named a run inside the run, so that it
+# neither builds the book nor clears the run's shared cache: tests/book_build.py).
 test: $(STAMP) $(WEB) browser sandbox lint
-	$(PYTEST)
+	TEMPERED_BOOK_TEST_RUN=install $(BIN)/python -m pytest -n 0 -q -m install \
+	  tests/test_package_install.py & install=$$!; \
+	$(OFFLINE) $(PYTEST) -m "not install"; status=$$?; \
+	wait $$install && exit $$status
 
 test-repro: $(STAMP) $(WEB) browser
 	$(BIN)/python tools/test_repro.py
@@ -104,7 +112,7 @@ grade: $(STAMP) sandbox
 	$(BIN)/python tools/assignments.py grade "$(ASSIGNMENT)" "$(SUBMISSIONS)" --build-dir "$(BUILD_DIR)" $(if $(OUT),--out "$(OUT)")
 
 notebooks: $(STAMP)
-	$(BIN)/python tools/notebooks.py execute
+	$(OFFLINE) $(BIN)/python tools/notebooks.py execute
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis

@@ -16,6 +16,8 @@ import threading
 import uuid
 from pathlib import Path
 
+from tests.netguard import offline
+
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
 STAMP = ROOT / "_build" / ".built-for-test-run"
@@ -53,11 +55,14 @@ def _build() -> tuple[bool, str]:
     # would leave stale outputs, so every test run executes the pages afresh.
     shutil.rmtree(ROOT / "_build" / ".jupyter_cache", ignore_errors=True)
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    build = [str(jupyter_book), "build", str(ROOT), "-W", "-n", "--keep-going", "--all"]
+    # Offline for real: a network namespace with only loopback (and the Python guard).
     result = subprocess.run(
-        [str(jupyter_book), "build", str(ROOT), "-W", "-n", "--keep-going", "--all"],
+        offline.command(build),
         capture_output=True,
         text=True,
         timeout=1800,
+        env=offline.guarded_env(),
     )
     if result.returncode == 0:
         return True, ""

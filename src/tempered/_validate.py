@@ -12,25 +12,35 @@ import numbers
 import numpy as np
 
 
-def check_temperature(T, func: str) -> float:
+def _real_to_float(value) -> float:
+    """``float(value)``; an integer beyond float's range becomes +-inf, the limit it
+    stands for (``float(10**400)`` would raise OverflowError)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
+def check_temperature(T, func: str, name: str = "T") -> float:
     """Return ``T`` as a float after checking it is a real number >= 0.
 
     ``T = 0`` and ``T = inf`` are allowed: the callers treat them as the
-    limits T -> 0+ and T -> inf, never as a division.
+    limits T -> 0+ and T -> inf, never as a division. An integer too large for
+    a float (``10**400``) is that limit, ``inf``.
     """
     if isinstance(T, np.ndarray) and T.ndim == 0:
         T = T.item()
     if isinstance(T, (bool, np.bool_)) or not isinstance(T, numbers.Real):
         raise TypeError(
-            f"{func}: T must be a real number >= 0, got {type(T).__name__} {T!r}"
+            f"{func}: {name} must be a real number >= 0, got {type(T).__name__} {T!r}"
         )
-    T = float(T)
+    T = _real_to_float(T)
     if math.isnan(T):
-        raise ValueError(f"{func}: T is NaN; a temperature must be a number >= 0")
+        raise ValueError(f"{func}: {name} is NaN; a temperature must be a number >= 0")
     if T < 0:
         raise ValueError(
-            f"{func}: T must be >= 0, got {T:g}. Negative temperatures reverse the "
-            "ranking of the logits; T = 0 is the greedy limit."
+            f"{func}: {name} must be >= 0, got {T:g}. Negative temperatures reverse "
+            "the ranking of the logits; T = 0 is the greedy limit."
         )
     return T
 
@@ -49,7 +59,7 @@ def check_positive_temperature(
         raise TypeError(
             f"{func}: {name} must be a real number > 0, got {type(T).__name__} {T!r}"
         )
-    T = float(T)
+    T = _real_to_float(T)
     if math.isnan(T) or T <= 0 or math.isinf(T):
         hint = zero_hint if T == 0 else ""
         raise ValueError(f"{func}: {name} must be a finite number > 0, got {T:g}{hint}")
@@ -69,14 +79,79 @@ def check_axis(axis, ndim: int, func: str) -> int:
     return int(axis) % ndim
 
 
-def as_float_array(x, func: str, name: str = "logits") -> np.ndarray:
+def _refuse_special(x, func: str, name: str) -> None:
+    """Refuse inputs that ``np.asarray`` would convert wrongly or with a foreign error.
+
+    A NumPy masked array loses its mask in ``np.asarray`` (the masked entries
+    would count as ordinary numbers), so it is refused: the caller says what a
+    masked entry means (for logits, ``x.filled(-np.inf)``). A torch tensor that
+    requires grad or lives on the ``meta`` device has no NumPy values.
+    """
+    if isinstance(x, np.ma.MaskedArray):
+        raise TypeError(
+            f"{func}: {name} is a NumPy masked array; its mask would be ignored. "
+            "Fill the masked entries with what they mean (for logits, "
+            f"{name}.filled(-np.inf) masks a token)"
+        )
+    if type(x).__module__.startswith("torch") and hasattr(x, "requires_grad"):
+        if getattr(x, "is_meta", False):
+            raise TypeError(
+                f"{func}: {name} is a torch tensor on the 'meta' device, which has "
+                "a shape but no values"
+            )
+        if x.requires_grad:
+            raise TypeError(
+                f"{func}: {name} is a torch tensor that requires grad, and this "
+                f"function computes in NumPy; pass {name}.detach()"
+            )
+
+
+def as_real_array(x, func: str, name: str, dtype=None) -> np.ndarray:
+    """``np.asarray(x, dtype)`` for a numeric argument, with errors naming it.
+
+    No check of shape or size: the caller knows what ``name`` must look like.
+    """
+    _refuse_special(x, func, name)
+    try:
+        arr = np.asarray(x, dtype=dtype)
+    except (TypeError, ValueError, RuntimeError) as err:
+        raise TypeError(f"{func}: {name} must be an array of numbers ({err})") from None
+    if dtype is None and arr.dtype.kind not in "iuf":
+        raise TypeError(
+            f"{func}: {name} must be real numbers (int or float), got dtype {arr.dtype}"
+        )
+    return arr
+
+
+#: Integers up to this size convert to float64 exactly.
+EXACT_INT = 2**53
+
+
+def _exact_shift(arr: np.ndarray, axis: int) -> np.ndarray:
+    """``arr - max(arr)`` along ``axis`` as float64, exact for any int64/uint64.
+
+    The difference ``max - arr`` is computed in uint64, where it cannot wrap
+    (it lies in [0, 2**64)), and only then rounded to float64, so integers
+    beyond 2**53 that differ by 1 stay 1 apart.
+    """
+    m = arr.max(axis=axis, keepdims=True)
+    gap = m.astype(np.uint64) - arr.astype(np.uint64)  # modulo 2**64: exact
+    return 0.0 - gap.astype(np.float64)
+
+
+def as_float_array(x, func: str, name: str = "logits", shift_axis=None) -> np.ndarray:
     """Convert to a float32/float64 NumPy array; reject non-numbers and empty input.
 
     float32 and float64 are kept; integers and float16 become float64/float32.
+    Integers beyond 2**53 would lose their differences in float64: with
+    ``shift_axis`` (for a function that only depends on differences along that
+    axis, such as a softmax) the row maximum is subtracted exactly first;
+    without it they raise.
     """
+    _refuse_special(x, func, name)
     try:
         arr = np.asarray(x)
-    except (TypeError, ValueError) as err:  # ragged lists and the like
+    except (TypeError, ValueError, RuntimeError) as err:  # ragged lists and the like
         raise TypeError(
             f"{func}: {name} must be an array of real numbers ({err})"
         ) from None
@@ -92,13 +167,27 @@ def as_float_array(x, func: str, name: str = "logits") -> np.ndarray:
         raise ValueError(f"{func}: {name} is empty (shape {arr.shape})")
     if arr.dtype == np.float16:
         return arr.astype(np.float32)
-    if arr.dtype.kind != "f":
-        return arr.astype(np.float64)
-    return arr
+    if arr.dtype.kind == "f":
+        return arr
+    if arr.dtype.itemsize >= 8 and (
+        arr.max() > EXACT_INT or (arr.dtype.kind == "i" and arr.min() < -EXACT_INT)
+    ):
+        if shift_axis is None:
+            raise ValueError(
+                f"{func}: {name} holds integers beyond 2**53, which float64 cannot "
+                "represent exactly; convert them to float yourself if rounding is "
+                "acceptable"
+            )
+        return _exact_shift(arr, check_axis(shift_axis, arr.ndim, func))
+    return arr.astype(np.float64)
 
 
 def checked_max(
-    u: np.ndarray, axis: int, func: str, allow_all_masked: bool = False
+    u: np.ndarray,
+    axis: int,
+    func: str,
+    allow_all_masked: bool = False,
+    name: str = "logits",
 ) -> np.ndarray:
     """Max along ``axis`` (keepdims), raising on NaN, +inf or fully masked rows.
 
@@ -110,11 +199,11 @@ def checked_max(
         return m
     if np.isnan(m).any():
         where = tuple(int(i) for i in np.argwhere(np.isnan(u))[0])
-        raise ValueError(f"{func}: logits contain NaN (first at index {where})")
+        raise ValueError(f"{func}: {name} contain NaN (first at index {where})")
     if np.isposinf(m).any():
         where = tuple(int(i) for i in np.argwhere(np.isposinf(u))[0])
         raise ValueError(
-            f"{func}: logits contain +inf (first at index {where}); only -inf (a "
+            f"{func}: {name} contain +inf (first at index {where}); only -inf (a "
             "masked token) is allowed"
         )
     if not allow_all_masked:
@@ -134,7 +223,7 @@ def prepare_logits(logits, T, axis, func: str, allow_all_masked: bool = False):
     unless ``allow_all_masked``.
     """
     T = check_temperature(T, func)
-    u = as_float_array(logits, func)
+    u = as_float_array(logits, func, shift_axis=axis)
     axis = check_axis(axis, u.ndim, func)
     m = checked_max(u, axis, func, allow_all_masked)
     return u, T, axis, m
@@ -145,6 +234,13 @@ def is_int(value) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(
         value, (bool, np.bool_)
     )
+
+
+def is_real(value) -> bool:
+    """Whether ``value`` is a real number (a 0-d array counts); a bool is not."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
 def _int_bounds(minimum, maximum) -> str:

@@ -17,6 +17,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._validate import as_float_array
+from ._validate import as_real_array
 from ._validate import check_count
 from ._validate import check_positive_temperature
 from .sampling import as_generator
@@ -72,20 +73,21 @@ def annealed_importance_sampling(
     n_chains = check_count(n_chains, func, "n_chains")
     n_mh = check_count(n_mh, func, "n_mh", minimum=0)
     step_size = check_positive_temperature(step_size, func, "step_size")
-    rng = as_generator(rng)
-    x = np.asarray(sample_p0(n_chains, rng), dtype=float)
+    rng = as_generator(rng, func)
+    x = as_real_array(sample_p0(n_chains, rng), func, "sample_p0(n, rng)", float)
     if x.ndim != 2 or x.shape[0] != n_chains:
         raise ValueError(
             f"{func}: sample_p0(n, rng) must return shape (n, d), got {x.shape}"
         )
-    lp0, lf = log_p0(x), log_f(x)
+    lp0, lf = _log_density(log_p0, "log_p0", x), _log_density(log_f, "log_f", x)
     log_w = np.zeros(n_chains)
     accepted = 0
     for k in range(1, b.size):
         log_w += (b[k] - b[k - 1]) * (lf - lp0)
         for _ in range(n_mh):
             y = x + step_size * rng.standard_normal(x.shape)
-            lp0_y, lf_y = log_p0(y), log_f(y)
+            lp0_y = _log_density(log_p0, "log_p0", y)
+            lf_y = _log_density(log_f, "log_f", y)
             log_ratio = (1 - b[k]) * (lp0_y - lp0) + b[k] * (lf_y - lf)
             accept = -log_ratio <= rng.standard_exponential(n_chains)
             x = np.where(accept[:, None], y, x)
@@ -98,6 +100,26 @@ def annealed_importance_sampling(
         )
     rate = accepted / (n_chains * n_mh * (b.size - 1)) if n_mh else 0.0
     return AISResult(float(logsumexp(log_w) - np.log(n_chains)), log_w, x, rate)
+
+
+def _log_density(fn: Callable, name: str, x: np.ndarray) -> np.ndarray:
+    """``fn(x)`` as a float array of shape (n,); NaN and +inf raise, naming ``fn``.
+
+    -inf is allowed: a point outside the support has density 0.
+    """
+    func = "annealed_importance_sampling"
+    out = as_real_array(fn(x), func, f"{name}(x)", float)
+    if out.shape != (x.shape[0],):
+        raise ValueError(
+            f"{func}: {name}(x) must return shape ({x.shape[0]},) for x of shape "
+            f"{x.shape}, got {out.shape}"
+        )
+    if np.isnan(out).any() or np.isposinf(out).any():
+        raise ValueError(
+            f"{func}: {name}(x) returned NaN or +inf; a log-density must be finite "
+            "(or -inf where the density is 0)"
+        )
+    return out
 
 
 class GaussianBumps(NamedTuple):
@@ -185,4 +207,4 @@ class StandardNormal:
 
     def sample(self, n, rng) -> np.ndarray:
         """``n`` independent draws, shape (n, dim), from the generator ``rng``."""
-        return as_generator(rng).standard_normal((n, self.dim))
+        return as_generator(rng, "StandardNormal.sample").standard_normal((n, self.dim))

@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ._validate import as_real_array
 from ._validate import check_count
 from ._validate import check_positive_temperature
 from .mcmc import BLOCK_DRAWS
@@ -43,7 +44,7 @@ def logarithmic_schedule(c, n_steps) -> np.ndarray:
 
 
 def _check_distances(dist, func: str) -> np.ndarray:
-    D = np.asarray(dist, dtype=float)
+    D = as_real_array(dist, func, "dist", float)
     if D.ndim != 2 or D.shape[0] != D.shape[1] or D.shape[0] < 4:
         raise ValueError(
             f"{func}: dist must be a square matrix of at least 4 cities, got shape "
@@ -58,8 +59,18 @@ def _check_distances(dist, func: str) -> np.ndarray:
 
 def tour_length(tours, dist) -> np.ndarray:
     """Length of each closed tour: tours (..., n) of city indices, dist (n, n)."""
-    D = np.asarray(dist, dtype=float)
-    t = np.asarray(tours)
+    func = "tour_length"
+    D = as_real_array(dist, func, "dist", float)
+    if D.ndim != 2 or D.shape[0] != D.shape[1]:
+        raise ValueError(f"{func}: dist must be a square matrix, got shape {D.shape}")
+    t = as_real_array(tours, func, "tours")
+    if t.dtype.kind not in "iu" or t.ndim == 0:
+        raise TypeError(
+            f"{func}: tours must be an array (..., n) of city indices, got dtype "
+            f"{t.dtype} shape {t.shape}"
+        )
+    if t.size and (t.min() < 0 or t.max() >= D.shape[0]):
+        raise ValueError(f"{func}: tours has city indices outside 0..{D.shape[0] - 1}")
     return D[t, np.roll(t, -1, axis=-1)].sum(axis=-1)
 
 
@@ -105,7 +116,7 @@ def anneal_tsp(
     func = "anneal_tsp"
     D = _check_distances(dist, func)
     n = D.shape[0]
-    Ts = np.asarray(temperatures, dtype=float)
+    Ts = as_real_array(temperatures, func, "temperatures", float)
     if Ts.ndim not in (1, 2) or Ts.shape[0] == 0:
         raise ValueError(
             f"{func}: temperatures must have shape (n_steps,) or (n_steps, n_chains), "
@@ -115,7 +126,7 @@ def anneal_tsp(
         raise ValueError(
             f"{func}: temperatures must be finite and >= 0 (T = 0 is a quench)"
         )
-    rng = as_generator(rng)
+    rng = as_generator(rng, func)
     if n_chains is None:
         n_chains = (
             Ts.shape[1]
@@ -130,7 +141,18 @@ def anneal_tsp(
     if start is None:
         tours = np.argsort(rng.random((n_chains, n)), axis=1)
     else:
-        tours = np.broadcast_to(np.asarray(start), (n_chains, n)).copy()
+        s = np.asarray(start)
+        if s.dtype.kind not in "iu" or s.ndim not in (1, 2) or s.shape[-1] != n:
+            raise ValueError(
+                f"{func}: start must be a tour (n,) or one per chain (n_chains, n) of "
+                f"{n} city indices, got dtype {s.dtype} shape {s.shape}"
+            )
+        try:
+            tours = np.broadcast_to(s, (n_chains, n)).copy()
+        except ValueError:
+            raise ValueError(
+                f"{func}: start has {s.shape[0]} tours for {n_chains} chains"
+            ) from None
         if not (np.sort(tours, axis=1) == np.arange(n)).all():
             raise ValueError(
                 f"{func}: each start tour must be a permutation of 0..{n - 1}"

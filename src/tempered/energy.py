@@ -21,6 +21,7 @@ import numpy as np
 
 from ._validate import as_float_array
 from ._validate import check_count
+from ._validate import check_int
 from ._validate import check_positive_temperature
 from ._validate import check_temperature
 from .softmax import entropy as _entropy
@@ -118,7 +119,9 @@ def thermodynamics(energies, T) -> Thermodynamics:
         free_energy=-T * log_Z,
         mean_energy=mean,
         entropy=float(_entropy(p)),
-        heat_capacity=var / T**2,
+        # (var / T) / T: T**2 of a Python float would underflow to 0 (T = 1e-200)
+        # or raise OverflowError (T = 1e200); var = 0 means C = 0 at any T.
+        heat_capacity=(var / T) / T if var else 0.0,
         variance=var,
     )
 
@@ -132,6 +135,7 @@ def rugged_landscape(n_states: int = 200, seed: int = 0) -> np.ndarray:
     sines with seeded random frequencies and phases. Shifted so min E = 0.
     """
     n_states = check_count(n_states, "rugged_landscape", "n_states", minimum=2)
+    seed = check_int(seed, "rugged_landscape", "seed", minimum=0)
     rng = np.random.default_rng(seed)
     x = np.linspace(-1.0, 1.0, n_states)
     E = 2.5 * ((x**2 - 0.36) / 0.36) ** 2 - 0.8 * x

@@ -28,6 +28,8 @@ import numpy as np
 from ._optional import require
 from ._run_cache import shared_result
 from ._run_cache import source_hash
+from ._validate import as_float_array
+from ._validate import as_real_array
 from ._validate import check_count
 from ._validate import check_int
 
@@ -273,6 +275,17 @@ def tempered_gaussian(mean, cov, T):
 def grid(lo=(-2.0, -1.5), hi=(3.0, 2.0), n: int = 200):
     """An ``n`` x ``n`` grid of cell centres over the box [lo, hi]: (points (n*n, 2),
     cell area, shape)."""
+    n = check_count(n, "grid", "n")
+    lo = as_real_array(lo, "grid", "lo", float)
+    hi = as_real_array(hi, "grid", "hi", float)
+    if lo.shape != (2,) or hi.shape != (2,) or not np.all(np.isfinite([lo, hi])):
+        raise ValueError(
+            f"grid: lo and hi must be two finite numbers each, got {lo!r} and {hi!r}"
+        )
+    if not np.all(lo < hi):
+        raise ValueError(
+            f"grid: lo must be below hi in both coordinates, got {lo!r} and {hi!r}"
+        )
     xs = np.linspace(lo[0], hi[0], n + 1)
     ys = np.linspace(lo[1], hi[1], n + 1)
     cx, cy = (xs[:-1] + xs[1:]) / 2, (ys[:-1] + ys[1:]) / 2
@@ -282,9 +295,20 @@ def grid(lo=(-2.0, -1.5), hi=(3.0, 2.0), n: int = 200):
 
 
 def normalise_on_grid(log_density) -> np.ndarray:
-    """Cell probabilities proportional to exp(log_density) on equal cells (stable)."""
-    ld = np.asarray(log_density, dtype=float)
-    w = np.exp(ld - ld.max())
+    """Cell probabilities proportional to exp(log_density) on equal cells (stable).
+
+    ``-inf`` is a cell of density 0; NaN, ``+inf`` or every cell at ``-inf`` raise.
+    """
+    func = "normalise_on_grid"
+    ld = as_float_array(log_density, func, "log_density").astype(float, copy=False)
+    if np.isnan(ld).any() or np.isposinf(ld).any():
+        raise ValueError(f"{func}: log_density contains NaN or +inf")
+    m = ld.max()
+    if np.isneginf(m):
+        raise ValueError(
+            f"{func}: log_density is -inf in every cell, so there is no distribution"
+        )
+    w = np.exp(ld - m)
     return w / w.sum()
 
 
@@ -308,9 +332,14 @@ def pushforward_log_density(flow: Flow, points, tau: float) -> np.ndarray:
 
 def total_variation(p, q) -> float:
     """Total variation distance 0.5 * sum |p - q| between two probability vectors."""
-    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    func = "total_variation"
+    p = as_real_array(p, func, "p", float)
+    q = as_real_array(q, func, "q", float)
     if p.shape != q.shape:
-        raise ValueError(f"total_variation: shapes differ, {p.shape} and {q.shape}")
+        raise ValueError(f"{func}: shapes differ, {p.shape} and {q.shape}")
+    for name, x in (("p", p), ("q", q)):
+        if not np.isfinite(x).all():
+            raise ValueError(f"{func}: {name} contains NaN or inf")
     return 0.5 * float(np.abs(p - q).sum())
 
 

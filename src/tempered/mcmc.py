@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ._validate import as_real_array
 from ._validate import check_count
 from ._validate import check_positive_temperature
 from ._validate import is_int
@@ -80,7 +81,30 @@ def _check_neighbours(neighbours, n_states: int, func: str) -> np.ndarray:
         )
     if nb.min() < 0 or nb.max() >= n_states:
         raise ValueError(f"{func}: neighbours has entries outside 0..{n_states - 1}")
-    return nb.astype(np.intp, copy=False)
+    nb = nb.astype(np.intp, copy=False)
+    _check_symmetric(nb, func)
+    return nb
+
+
+def _check_symmetric(nb: np.ndarray, func: str) -> None:
+    """Raise unless j appears in row i as often as i appears in row j, for all i, j.
+
+    Proposing a uniform entry of row i then has q(i -> j) = q(j -> i), which
+    the Metropolis test assumes; otherwise the chain samples another distribution.
+    The pairs (i, j) and (j, i), coded as one int each, must be the same multiset.
+    """
+    n, k = nb.shape
+    rows = np.repeat(np.arange(n, dtype=np.int64), k)
+    cols = nb.ravel().astype(np.int64)
+    forward, backward = np.sort(rows * n + cols), np.sort(cols * n + rows)
+    if not np.array_equal(forward, backward):
+        bad = forward[np.argmax(forward != backward)]
+        i, j = divmod(int(bad), n)
+        raise ValueError(
+            f"{func}: neighbours must be symmetric (j listed in row i as often as i "
+            f"in row j); state {j} in row {i} breaks it, so the proposal is not "
+            "symmetric and the chain would not sample exp(-E/T)/Z"
+        )
 
 
 def _check_start(start, E: np.ndarray, shape: tuple, rng, func: str) -> np.ndarray:
@@ -93,7 +117,18 @@ def _check_start(start, E: np.ndarray, shape: tuple, rng, func: str) -> np.ndarr
         raise TypeError(
             f"{func}: start must hold integer state indices, got dtype {s.dtype}"
         )
-    s = np.broadcast_to(s, shape).astype(np.intp)
+    if s.ndim > len(shape):
+        raise ValueError(
+            f"{func}: start must be one state or one per chain (shape {shape}), got "
+            f"shape {s.shape}"
+        )
+    try:
+        s = np.broadcast_to(s, shape).astype(np.intp)
+    except ValueError:
+        raise ValueError(
+            f"{func}: start must be one state or one per chain (shape {shape}), got "
+            f"shape {s.shape}"
+        ) from None
     if s.min() < 0 or s.max() >= E.size:
         raise ValueError(f"{func}: start has states outside 0..{E.size - 1}")
     if not np.isfinite(E[s]).all():
@@ -149,7 +184,7 @@ def metropolis(
     T = check_positive_temperature(T, func)
     n_steps = check_count(n_steps, func, "n_steps")
     burn_in = check_count(burn_in, func, "burn_in", minimum=0)
-    rng = as_generator(rng)
+    rng = as_generator(rng, func)
     if n_chains is None:
         n_chains = 1000 if start is None or np.ndim(start) == 0 else len(start)
     n_chains = check_count(n_chains, func, "n_chains")
@@ -210,7 +245,7 @@ def parallel_tempering(
     """
     func = "parallel_tempering"
     E = check_energies(energies, func)
-    Ts = np.asarray(temperatures, dtype=float)
+    Ts = as_real_array(temperatures, func, "temperatures", dtype=float)
     if Ts.ndim != 1 or Ts.size < 2:
         raise ValueError(
             f"{func}: temperatures must be a 1-D array of at least 2 values, got shape "
@@ -221,7 +256,7 @@ def parallel_tempering(
     n_steps = check_count(n_steps, func, "n_steps")
     burn_in = check_count(burn_in, func, "burn_in", minimum=0)
     n_chains = check_count(n_chains, func, "n_chains")
-    rng = as_generator(rng)
+    rng = as_generator(rng, func)
     nb = _check_neighbours(neighbours, E.size, func)
     R = Ts.size
     states = _check_start(start, E, (R, n_chains), rng, func)

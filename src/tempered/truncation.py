@@ -48,6 +48,7 @@ from ._validate import check_int
 from ._validate import check_positive_temperature
 from ._validate import checked_max
 from ._validate import is_int
+from .softmax import tempered_exponents
 
 __all__ = [
     "ORDERS",
@@ -306,6 +307,23 @@ def warp(
     tokens and -inf on the others. ``softmax`` of the result is the
     distribution that is sampled (see :func:`warp_probs`).
     """
+    return _checked_warp(
+        logits, T, top_k, top_p, min_p, typical_p, order, min_tokens_to_keep
+    )
+
+
+def _checked_warp(
+    logits,
+    T: float = 1.0,
+    top_k=None,
+    top_p=None,
+    min_p=None,
+    typical_p=None,
+    order: str = "transformers",
+    min_tokens_to_keep: int = 1,
+    shifted: bool = False,
+) -> np.ndarray:
+    """:func:`warp` after checking every argument; ``shifted`` as in :func:`_divide`."""
     func = "warp"
     u = _logits(logits, func)
     T = _check_T(T, func)
@@ -324,11 +342,41 @@ def warp(
         )
     m = _check_k(min_tokens_to_keep, func, "min_tokens_to_keep")
 
-    z = u / T if order == "transformers" else u.copy()
-    for keep in _truncation_steps(top_k, top_p, min_p, typical_p, m, order):
+    steps = _truncation_steps(top_k, top_p, min_p, typical_p, m, order)
+    return _warp(u, T, steps, order, shifted)
+
+
+class _Overflow(ValueError):
+    """``logits / T`` has no float64 value; :func:`warp_probs` then shifts."""
+
+
+def _divide(u: np.ndarray, T: float, shifted: bool) -> np.ndarray:
+    """``u / T``, or ``(u - row max) / T`` if ``shifted``; -inf stays -inf.
+
+    Unshifted, a quotient beyond float64 (|u| / T > 1.8e308) raises: it has no
+    float value. Shifted, it cannot happen (the largest entry becomes 0, the
+    others at worst -inf, probability 0), which is why :func:`warp_probs` shifts.
+    """
+    if shifted:
+        return tempered_exponents(u, u.max(axis=-1, keepdims=True), T)
+    with np.errstate(over="ignore"):
+        z = u / T
+    if (np.isinf(z) & np.isfinite(u)).any():
+        raise _Overflow(
+            f"warp: logits / T overflows float64 (a |logit| / T above 1.8e308 at T = "
+            f"{T:g}); warp_probs gives the distribution, since it subtracts the row "
+            "maximum first"
+        )
+    return z
+
+
+def _warp(u, T, steps, order, shifted):
+    """Temperature and the truncation ``steps`` in ``order`` (arguments checked)."""
+    z = _divide(u, T, shifted) if order == "transformers" else u.copy()
+    for keep in steps:
         z = np.where(keep(z), z, -np.inf)
     if order == "llama.cpp":
-        z = np.where(np.isfinite(z), z / T, -np.inf)
+        z = _divide(z, T, shifted)
     return z
 
 
@@ -336,6 +384,12 @@ def warp_probs(logits, T: float = 1.0, **truncation) -> np.ndarray:
     """The distribution that is sampled: ``softmax(warp(logits, T, **truncation))``.
 
     Removed and masked tokens have probability exactly 0; the kept tokens keep
-    the ratios ``exp((u_i - u_j) / T)`` of the tempered distribution.
+    the ratios ``exp((u_i - u_j) / T)`` of the tempered distribution. Where
+    ``logits / T`` overflows, each row is shifted by its maximum before the
+    division (which changes neither the truncation nor the softmax), so every
+    T > 0 gives a distribution.
     """
-    return _softmax(warp(logits, T, **truncation))
+    try:
+        return _softmax(warp(logits, T, **truncation))
+    except _Overflow:
+        return _softmax(_checked_warp(logits, T, shifted=True, **truncation))

@@ -70,7 +70,7 @@ def test_bad_axis(func):
 
 
 def test_logsumexp_rejects_nan_and_empty_but_allows_masked_rows():
-    with pytest.raises(ValueError, match=r"logsumexp: logits contain NaN"):
+    with pytest.raises(ValueError, match=r"logsumexp: x contain NaN"):
         logsumexp([0.0, np.nan])
     with pytest.raises(ValueError, match=r"logsumexp: x is empty"):
         logsumexp([])

@@ -20,6 +20,7 @@ from tempered.lm.generation import next_token_logits
 from tempered.lm.generation import repetition_rate
 from tempered.lm.generation import sample_manual
 from tempered.lm.generation import token_label
+from tempered.lm.loader import MODELS_DIR
 
 
 @pytest.fixture(scope="module")
@@ -301,3 +302,28 @@ def test_quiet_transformers_hides_progress_bars_and_advice():
     finally:
         hf_logging.set_verbosity(level)
         (hf_logging.enable_progress_bar if bars else hf_logging.disable_progress_bar)()
+
+
+# --- red-team report (issue #14), rows LM-truncated and LM-traversal-index: kept here,
+# where transformers is loaded anyway (see tests/unit/test_red_team_inputs.py)
+def _model_folder(tmp_path, weights: bytes, index=None):
+    folder = tmp_path / "model"
+    folder.mkdir(parents=True)
+    for name in ("config.json", "tokenizer.json", "tokenizer_config.json"):
+        (folder / name).write_bytes((MODELS_DIR / "grammar" / name).read_bytes())
+    if index is None:
+        (folder / "model.safetensors").write_bytes(weights)
+    else:
+        (folder / "model.safetensors.index.json").write_text(index)
+    return folder
+
+
+def test_damaged_weights_raise_naming_load_model(tmp_path):
+    grammar = (MODELS_DIR / "grammar" / "model.safetensors").read_bytes()
+    truncated = _model_folder(tmp_path, grammar[:200])
+    with pytest.raises(ValueError, match=r"^load_model: cannot load"):
+        load_model(str(truncated))
+    index = '{"metadata": {}, "weight_map": {"lm_head.weight": "../../../etc/passwd"}}'
+    escaping = _model_folder(tmp_path / "sharded", b"", index=index)
+    with pytest.raises(ValueError, match=r"^load_model: cannot load"):
+        load_model(str(escaping))
