@@ -7,6 +7,7 @@
 #   make serve  build, then serve the book on http://127.0.0.1:8000
 #   make bench  print the benchmark figures
 #   make assignments  student and autograder versions of the assignments (otter-grader)
+#   make quizzes  each chapter's quiz as Canvas QTI and Moodle XML, in _build/quizzes/
 #   make grade ASSIGNMENT=<name> SUBMISSIONS=<folder>  grade submissions into a CSV, no Docker
 #   make pdf    the whole book as one PDF, _build/latex/book.pdf (installs TeX Live from Debian if needed)
 PYTHON ?= python3
@@ -15,7 +16,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 WEB    := web/node_modules/.installed
 
-.PHONY: env book serve test test-fast test-repro lint bench notebooks clean browser tex pdf assignments grade
+.PHONY: env book serve test test-fast test-repro lint bench notebooks clean browser tex pdf assignments grade quizzes
 
 env: $(STAMP)
 
@@ -89,6 +90,10 @@ grade: $(STAMP)
 	  echo "usage: make grade ASSIGNMENT=<name> SUBMISSIONS=<folder of .ipynb> [OUT=<file.csv>]"; \
 	  echo "assignments:"; $(BIN)/python tools/assignments.py list; exit 2; fi
 	$(BIN)/python tools/assignments.py grade "$(ASSIGNMENT)" "$(SUBMISSIONS)" $(if $(OUT),--out "$(OUT)")
+
+# Instructors: each chapter's quiz (book/quizzes/*.yml) as Canvas QTI (text2qti) and Moodle XML.
+quizzes: $(STAMP)
+	$(BIN)/python tools/quizzes.py
 
 notebooks: $(STAMP)
 	$(BIN)/python tools/notebooks.py execute
