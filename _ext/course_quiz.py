@@ -18,7 +18,7 @@ explanations in an "Answers to the quiz" section at the end of the page.
 from __future__ import annotations
 
 import html
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from docutils import nodes
@@ -30,6 +30,7 @@ from quiz_source import quiz_path
 from sphinx.errors import ExtensionError
 from sphinx.util.docutils import SphinxDirective
 
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
 KIND_NAMES = {
     "choice": "multiple choice",
     "numeric": "numeric answer",
@@ -53,7 +54,7 @@ class quiz_answer(nodes.General, nodes.Element):
     """The answer and its explanation (and a prediction's reveal)."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def _cached_quiz(path: str, mtime: float):
     return load_quiz(Path(path))
 
@@ -115,7 +116,6 @@ class QuizDirective(SphinxDirective):
             qid=q.id,
             kind=q.kind,
             anchor=anchor,
-            answer=q.answer_text(),
             data=_data_attributes(q),
         )
         node["ids"].append(anchor)
@@ -123,9 +123,10 @@ class QuizDirective(SphinxDirective):
         node += self._parse(q.stem, stem)
         for index, choice in enumerate(q.choices):
             node += self._inline(
-                choice, quiz_choice(index=index, anchor=anchor, correct=choice == q.answer)
+                choice,
+                quiz_choice(index=index, anchor=anchor, correct=choice == q.answer),
             )
-        answer = quiz_answer(qid=q.id, anchor=anchor, answer=q.answer_text())
+        answer = quiz_answer(qid=q.id, anchor=anchor, answer=_answer_label(q))
         if q.reveal:
             answer += self._parse(q.reveal, nodes.container(classes=["cq-reveal"]))
         answer += self._parse(q.explanation, nodes.container(classes=["cq-explain"]))
@@ -143,7 +144,9 @@ def _data_attributes(q) -> dict:
 
 
 def _attrs(attributes: dict) -> str:
-    return "".join(f' {k}="{html.escape(str(v), quote=True)}"' for k, v in attributes.items())
+    return "".join(
+        f' {k}="{html.escape(str(v), quote=True)}"' for k, v in attributes.items()
+    )
 
 
 def visit_block_html(self, node):
@@ -169,7 +172,7 @@ def visit_question_html(self, node):
     }
     legend = f"Question {self._cq_number} ({KIND_NAMES[node['kind']]})"
     self.body.append(
-        f"<form{_attrs(attributes)}><fieldset aria-describedby=\"{anchor}-stem\">"
+        f'<form{_attrs(attributes)}><fieldset aria-describedby="{anchor}-stem">'
         f"<legend>{legend}</legend>"
     )
 
@@ -183,6 +186,7 @@ def visit_choice_html(self, node):
     self.body.append(
         f'<div class="cq-choice"><input type="radio" name="{anchor}" '
         f'id="{anchor}-{index}" value="{index}"><label for="{anchor}-{index}">'
+        f'<span class="cq-letter">({LETTERS[index]})</span> '
     )
 
 
@@ -202,9 +206,10 @@ def visit_answer_html(self, node):
         )
     verb = "Commit my prediction" if question["kind"] == "predict" else "Check"
     controls.append(
-        f'<div class="cq-actions"><button type="submit" class="cq-check">{verb}</button>'
-        f'<p class="cq-feedback" id="{anchor}-feedback" role="status" aria-live="polite">'
-        "</p></div>"
+        '<div class="cq-actions">'
+        f'<button type="submit" class="cq-check">{verb}</button>'
+        f'<p class="cq-feedback" id="{anchor}-feedback" role="status" '
+        'aria-live="polite"></p></div>'
     )
     self.body.append(
         "".join(controls)
@@ -229,7 +234,7 @@ def depart_block_other(self, node):
 
 
 def _move_answers(app, doctree, docname):
-    """Outside HTML: number the questions, letter the choices, move answers to the end."""
+    """Outside HTML: number questions, letter choices, move the answers to the end."""
     if app.builder.format == "html":
         return
     answers = []
@@ -250,7 +255,7 @@ def _move_answers(app, doctree, docname):
         question.remove(answer)
         heading = nodes.paragraph()
         heading += nodes.strong(text=f"Question {number}: ")
-        heading += nodes.Text(_answer_label(question))
+        heading += nodes.Text(answer["answer"] + ". ")
         answers.append((heading, answer))
     if not answers:
         return
@@ -260,15 +265,17 @@ def _move_answers(app, doctree, docname):
         section += heading
         section += answer.children
     doctree += section
-    for node in list(doctree.findall(quiz_question)) + list(doctree.findall(quiz_block)):
+    for node in list(doctree.findall(quiz_question)) + list(
+        doctree.findall(quiz_block)
+    ):
         node.replace_self(nodes.container("", *node.children))
 
 
-def _answer_label(question) -> str:
-    if question["kind"] == "numeric":
-        return f"{question['answer']} (within {question['data']['data-tolerance']})."
-    index = int(question["data"]["data-correct"])
-    return f"({'abcdefghij'[index]}). "
+def _answer_label(q) -> str:
+    """The answer in words: a number with its tolerance, or a choice's letter."""
+    if q.kind == "numeric":
+        return f"{q.answer_text()} (answers within {q.tolerance:g} count)"
+    return f"({LETTERS[q.correct_index]})"
 
 
 def setup(app):
@@ -292,4 +299,3 @@ def setup(app):
     app.add_directive("quiz", QuizDirective)
     app.connect("doctree-resolved", _move_answers)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
-

@@ -210,7 +210,9 @@ def load_quiz(path: Path) -> Quiz:
         raise QuizError(f"{path.name}: expected `chapter`, `title` and `questions`")
     chapter = raw.get("chapter")
     if chapter != path.name.removesuffix(".yml"):
-        raise QuizError(f"{path.name}: `chapter` must be {path.stem!r}, got {chapter!r}")
+        raise QuizError(
+            f"{path.name}: `chapter` must be {path.stem!r}, got {chapter!r}"
+        )
     title = raw.get("title")
     if not isinstance(title, str) or not title.strip():
         raise QuizError(f"{path.name}: `title` must be a non-empty string")

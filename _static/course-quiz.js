@@ -11,7 +11,7 @@
   function load(chapter) {
     try {
       return JSON.parse(window.localStorage.getItem(STORE + chapter)) || {};
-    } catch (error) {
+    } catch {
       return {}; // storage disabled or corrupt: start afresh
     }
   }
@@ -19,7 +19,7 @@
   function save(chapter, progress) {
     try {
       window.localStorage.setItem(STORE + chapter, JSON.stringify(progress));
-    } catch (error) {
+    } catch {
       // storage full or disabled: the quiz still works, it just forgets
     }
   }
@@ -62,6 +62,10 @@
       + " The answer and its explanation are below.";
     answer.hidden = false;
     answer.open = true;
+    if (form.dataset.correct !== undefined) {
+      const right = form.querySelector(`input[type=radio][value="${form.dataset.correct}"]`);
+      right.closest(".cq-choice").classList.add("cq-is-answer");
+    }
     if (predict) {
       // A prediction is committed once: the reveal would make a second guess meaningless.
       form.querySelectorAll("input[type=radio]").forEach((input) => { input.disabled = true; });

@@ -60,9 +60,9 @@ def words(text: str) -> list[str]:
 
     Used to compare a question as exported with its source.
     """
-    text = re.sub(r"<[^>]+>", " ", html.unescape(text))
+    text = MATH.sub(" ", text)  # before the tags: "$a < b$" is not a tag
+    text = html.unescape(re.sub(r"<[^>]+>", " ", text))  # tags first: "&lt;" is text
     text = re.sub(r"\\\((.+?)\\\)", " ", text)
-    text = MATH.sub(" ", text)
     return re.findall(r"[a-z0-9]+", text.lower())
 
 

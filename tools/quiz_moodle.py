@@ -33,7 +33,9 @@ def _question(quiz, q) -> ET.Element:
     ET.SubElement(node, "hidden").text = "0"
     ET.SubElement(node, "idnumber").text = f"{quiz.chapter}/{q.id}"
     if q.kind == "numeric":
-        answer = ET.SubElement(node, "answer", {"fraction": "100", "format": "moodle_auto_format"})
+        answer = ET.SubElement(
+            node, "answer", {"fraction": "100", "format": "moodle_auto_format"}
+        )
         ET.SubElement(answer, "text").text = repr(q.answer)
         ET.SubElement(answer, "tolerance").text = repr(q.tolerance)
         _text(answer, "feedback", "")

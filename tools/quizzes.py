@@ -42,7 +42,9 @@ def export(out: Path = OUT, chapters=None) -> list[Path]:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("chapters", nargs="*", help="e.g. 03-temperature (default: all)")
+    parser.add_argument(
+        "chapters", nargs="*", help="e.g. 03-temperature (default: all)"
+    )
     parser.add_argument("--out", type=Path, default=OUT, help="output folder")
     args = parser.parse_args(argv)
     try:

@@ -12,7 +12,6 @@ import json
 import re
 import sys
 from pathlib import Path
-from urllib.parse import urljoin
 from urllib.parse import urlparse
 
 import pytest
@@ -38,8 +37,10 @@ def answer(page, form, question, right: bool):
         page.keyboard.type(value)
         page.keyboard.press("Enter")
     else:
-        index = question.correct_index if right else (question.correct_index + 1) % len(
-            question.choices
+        index = (
+            question.correct_index
+            if right
+            else (question.correct_index + 1) % len(question.choices)
         )
         form.locator(f"#{anchor}-{index}").focus()
         page.keyboard.press("Space")
@@ -73,7 +74,9 @@ def test_every_question_marks_right_and_wrong(browser, site, built_book, chapter
     try:
         forms = page.locator("form.cq-question")
         shown = [forms.nth(i).get_attribute("data-qid") for i in range(forms.count())]
-        assert sorted(shown) == sorted(q.id for q in quiz.questions), "questions missing"
+        assert sorted(shown) == sorted(q.id for q in quiz.questions), (
+            "questions missing"
+        )
         for question in quiz.questions:
             form = page.locator(f"#quiz-{chapter}-{question.id}")
             assert form.locator(".cq-answer").is_hidden()
