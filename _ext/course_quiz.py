@@ -24,9 +24,9 @@ from pathlib import Path
 from docutils import nodes
 from docutils.parsers.rst import directives
 from docutils.statemachine import StringList
+from quiz_source import QUIZ_DIR
 from quiz_source import QuizError
 from quiz_source import load_quiz
-from quiz_source import quiz_path
 from sphinx.errors import ExtensionError
 from sphinx.util.docutils import SphinxDirective
 
@@ -59,11 +59,11 @@ def _cached_quiz(path: str, mtime: float):
     return load_quiz(Path(path))
 
 
-def quiz_for(chapter: str):
+def quiz_for(chapter: str, folder: Path = QUIZ_DIR):
     """The chapter's quiz, loaded once per build process and file version."""
-    path = quiz_path(chapter)
+    path = Path(folder) / f"{chapter}.yml"
     if not path.exists():
-        raise QuizError(f"quiz: no quiz source {path.name} in book/quizzes/")
+        raise QuizError(f"quiz: no quiz source {path.name} in {folder}")
     return _cached_quiz(str(path), path.stat().st_mtime)
 
 
@@ -77,7 +77,7 @@ class QuizDirective(SphinxDirective):
     def run(self):
         chapter = self.arguments[0]
         try:
-            quiz = quiz_for(chapter)
+            quiz = quiz_for(chapter, self.config.course_quiz_dir)
             if "questions" in self.options:
                 chosen = [quiz.question(i) for i in self.options["questions"].split()]
             else:
@@ -238,7 +238,7 @@ def _move_answers(app, doctree, docname):
     if app.builder.format == "html":
         return
     answers = []
-    for number, question in enumerate(doctree.findall(quiz_question), 1):
+    for number, question in enumerate(list(doctree.findall(quiz_question)), 1):
         label = nodes.paragraph()
         label += nodes.strong(text=f"Question {number}. ")
         stem = question.children[0]
@@ -264,7 +264,9 @@ def _move_answers(app, doctree, docname):
     for heading, answer in answers:
         section += heading
         section += answer.children
-    doctree += section
+    # inside the page's own top section: a section of the chapter, not a new chapter
+    top = next((n for n in doctree.children if isinstance(n, nodes.section)), doctree)
+    top += section
     for node in list(doctree.findall(quiz_question)) + list(
         doctree.findall(quiz_block)
     ):
@@ -296,6 +298,7 @@ def setup(app):
             latex=(visit_block_other, depart_block_other),
             text=(visit_block_other, depart_block_other),
         )
+    app.add_config_value("course_quiz_dir", str(QUIZ_DIR), "env")
     app.add_directive("quiz", QuizDirective)
     app.connect("doctree-resolved", _move_answers)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

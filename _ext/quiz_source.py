@@ -226,11 +226,6 @@ def load_quiz(path: Path) -> Quiz:
     return Quiz(chapter, title.strip(), path, questions)
 
 
-def quiz_path(chapter: str) -> Path:
-    """The source file of a chapter's quiz."""
-    return QUIZ_DIR / f"{chapter}.yml"
-
-
 def all_quizzes() -> list[Quiz]:
     """Every chapter's quiz, in chapter order."""
     return [load_quiz(p) for p in sorted(QUIZ_DIR.glob("*.yml"))]
