@@ -1,9 +1,10 @@
 """The quizzes in the built book: each question answered wrongly, then rightly.
 
-One page load per chapter. Choices are made with the keyboard (focus, Space)
-and checked with the button (Enter); numbers are typed and submitted with
-Enter. A prediction can be committed once, so after the wrong guess the test
-re-enables the form, as a fresh visit would, before committing the right one.
+One page load per chapter, without MathJax. Choices are made with the keyboard
+(Space on the radio button) and checked with Enter on the button; numbers are
+typed and submitted with Enter. A prediction can be committed once, so after
+the wrong guess the test re-enables the form, as a fresh visit would, before
+committing the right one.
 Every link in the explanations must point at a page and an element id that
 exist in the built book. Progress must land in localStorage.
 """
@@ -16,8 +17,6 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.browser.pages import open_page
-
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "_ext"))
 from quiz_source import all_quizzes  # noqa: E402
@@ -26,27 +25,42 @@ QUIZZES = {quiz.chapter: quiz for quiz in all_quizzes()}
 WRONG_NUMBER = "123456"
 
 
-def answer(page, form, question, right: bool):
+def answer(form, question, right: bool):
     """Answer one question through the keyboard and return its marked state."""
     anchor = f"quiz-{question.chapter}-{question.id}"
     if question.kind == "numeric":
         field = form.locator(".cq-number input")
-        field.fill("")
-        field.focus()
-        value = repr(question.answer) if right else WRONG_NUMBER
-        page.keyboard.type(value)
-        page.keyboard.press("Enter")
+        field.fill(repr(question.answer) if right else WRONG_NUMBER)
+        field.press("Enter")
     else:
-        index = (
-            question.correct_index
-            if right
-            else (question.correct_index + 1) % len(question.choices)
-        )
-        form.locator(f"#{anchor}-{index}").focus()
-        page.keyboard.press("Space")
-        form.locator(".cq-check").focus()
-        page.keyboard.press("Enter")
+        index = question.correct_index
+        if not right:
+            index = (index + 1) % len(question.choices)
+        form.locator(f"#{anchor}-{index}").press("Space")
+        form.locator(".cq-check").press("Enter")
     return form.get_attribute("data-state")
+
+
+def open_quiz_page(browser, url):
+    """The page without MathJax (the page tests check the math): it is most of
+    the load time, and the quizzes do not need it."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(
+        "localStorage.setItem('theme', 'light'); localStorage.setItem('mode', 'light');"
+    )
+    context.route(
+        re.compile(r".*/vendor/mathjax/.*"),
+        lambda route: route.fulfill(body="", content_type="text/javascript"),
+    )
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url, wait_until="domcontentloaded")
+    page.wait_for_function(
+        "[...document.querySelectorAll('.cq-progress')].every(p => p.textContent)"
+    )
+    return context, page, errors
 
 
 def internal_targets(page) -> list[str]:
@@ -70,7 +84,7 @@ def assert_link_resolves(built_book: Path, site: str, url: str):
 @pytest.mark.parametrize("chapter", sorted(QUIZZES))
 def test_every_question_marks_right_and_wrong(browser, site, built_book, chapter):
     quiz = QUIZZES[chapter]
-    context, page, _, errors = open_page(browser, f"{site}/book/{chapter}.html")
+    context, page, errors = open_quiz_page(browser, f"{site}/book/{chapter}.html")
     try:
         forms = page.locator("form.cq-question")
         shown = [forms.nth(i).get_attribute("data-qid") for i in range(forms.count())]
@@ -80,7 +94,7 @@ def test_every_question_marks_right_and_wrong(browser, site, built_book, chapter
         for question in quiz.questions:
             form = page.locator(f"#quiz-{chapter}-{question.id}")
             assert form.locator(".cq-answer").is_hidden()
-            assert answer(page, form, question, right=False) == "wrong", question.id
+            assert answer(form, question, right=False) == "wrong", question.id
             assert form.locator(".cq-answer").is_visible(), question.id
             if question.kind == "predict":
                 assert form.locator(".cq-check").is_disabled()
@@ -88,7 +102,7 @@ def test_every_question_marks_right_and_wrong(browser, site, built_book, chapter
                     "f => f.querySelectorAll('input, button')"
                     ".forEach(e => { e.disabled = false; })"
                 )
-            assert answer(page, form, question, right=True) == "correct", question.id
+            assert answer(form, question, right=True) == "correct", question.id
             feedback = form.locator(".cq-feedback").inner_text()
             right = ("Correct.", "Your prediction was right.")
             assert feedback.startswith(right), feedback
