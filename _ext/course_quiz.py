@@ -234,43 +234,55 @@ def depart_block_other(self, node):
 
 
 def _move_answers(app, doctree, docname):
-    """Outside HTML: number questions, letter choices, move the answers to the end."""
+    """Outside HTML: number questions, letter choices, move the answers to the end.
+
+    The LaTeX builder resolves the whole book as one tree, so the questions are
+    grouped by chapter: each chapter gets its answers in a section of its own,
+    right after the section that holds its last quiz.
+    """
     if app.builder.format == "html":
         return
-    answers = []
-    for number, question in enumerate(list(doctree.findall(quiz_question)), 1):
-        label = nodes.paragraph()
-        label += nodes.strong(text=f"Question {number}. ")
-        stem = question.children[0]
-        stem.insert(0, label)
-        letters = nodes.enumerated_list(enumtype="loweralpha", prefix="(", suffix=")")
-        for choice in [c for c in question.children if isinstance(c, quiz_choice)]:
-            item = nodes.list_item()
-            item += nodes.paragraph("", "", *choice.children)
-            letters += item
-            question.remove(choice)
-        if len(letters):
-            question.insert(1, letters)
-        answer = next(c for c in question.children if isinstance(c, quiz_answer))
-        question.remove(answer)
-        heading = nodes.paragraph()
-        heading += nodes.strong(text=f"Question {number}: ")
-        heading += nodes.Text(answer["answer"] + ". ")
-        answers.append((heading, answer))
-    if not answers:
-        return
-    section = nodes.section(ids=[f"quiz-answers-{docname.replace('/', '-')}"])
-    section += nodes.title(text="Answers to the quiz")
-    for heading, answer in answers:
-        section += heading
-        section += answer.children
-    # inside the page's own top section: a section of the chapter, not a new chapter
-    top = next((n for n in doctree.children if isinstance(n, nodes.section)), doctree)
-    top += section
+    chapters = {}
+    for block in doctree.findall(quiz_block):
+        chapters.setdefault(block["chapter"], []).append(block)
+    for chapter, blocks in chapters.items():
+        section = nodes.section(ids=[f"quiz-answers-{chapter}"])
+        section += nodes.title(text="Answers to the quiz")
+        questions = [
+            q for b in blocks for q in b.children if isinstance(q, quiz_question)
+        ]
+        for number, question in enumerate(questions, 1):
+            section += _lay_out(question, number)
+        holder = blocks[-1].parent
+        while holder.parent is not None and not isinstance(holder, nodes.section):
+            holder = holder.parent
+        if holder.parent is None:
+            holder += section
+        else:
+            holder.parent.insert(holder.parent.index(holder) + 1, section)
     for node in list(doctree.findall(quiz_question)) + list(
         doctree.findall(quiz_block)
     ):
         node.replace_self(nodes.container("", *node.children))
+
+
+def _lay_out(question, number: int) -> list:
+    """Number the question, letter its choices; return its answer's paragraphs."""
+    label = nodes.paragraph()
+    label += nodes.strong(text=f"Question {number}. ")
+    question.children[0].insert(0, label)
+    letters = nodes.enumerated_list(enumtype="loweralpha", prefix="(", suffix=")")
+    for choice in [c for c in question.children if isinstance(c, quiz_choice)]:
+        letters += nodes.list_item("", nodes.paragraph("", "", *choice.children))
+        question.remove(choice)
+    if len(letters):
+        question.insert(1, letters)
+    answer = next(c for c in question.children if isinstance(c, quiz_answer))
+    question.remove(answer)
+    heading = nodes.paragraph()
+    heading += nodes.strong(text=f"Question {number}: ")
+    heading += nodes.Text(answer["answer"] + ". ")
+    return [heading, *answer.children]
 
 
 def _answer_label(q) -> str:
