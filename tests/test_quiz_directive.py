@@ -5,7 +5,6 @@ answers at the end of the page; a question whose answer is not among its
 choices stops the build with a message naming the file and the question.
 """
 
-import sys
 from pathlib import Path
 
 import pytest
@@ -101,6 +100,3 @@ def test_a_wrong_answer_stops_the_build(tmp_path):
     )
     with pytest.raises(SphinxError, match="01-demo.yml: question 'pick'"):
         build(tmp_path, "html", bad)
-
-
-sys.path.insert(0, str(ROOT / "_ext"))
