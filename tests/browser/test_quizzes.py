@@ -6,7 +6,8 @@ typed and submitted with Enter. A prediction can be committed once, so after
 the wrong guess the test re-enables the form, as a fresh visit would, before
 committing the right one.
 Every link in the explanations must point at a page and an element id that
-exist in the built book. Progress must land in localStorage.
+exist in the built book. Progress must land in localStorage. In dark mode the
+quiz's text keeps a contrast of at least 4.5 (one page).
 """
 
 import json
@@ -16,6 +17,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+
+from tests.browser.pages import CONTRAST_JS
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "_ext"))
@@ -42,12 +45,13 @@ def answer(form, question, right: bool):
     return form.get_attribute("data-state")
 
 
-def open_quiz_page(browser, url):
+def open_quiz_page(browser, url, theme="light"):
     """The page without MathJax (the page tests check the math): it is most of
     the load time, and the quizzes do not need it."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.add_init_script(
-        "localStorage.setItem('theme', 'light'); localStorage.setItem('mode', 'light');"
+        f"localStorage.setItem('theme', '{theme}');"
+        f" localStorage.setItem('mode', '{theme}');"
     )
     context.route(
         re.compile(r".*/vendor/mathjax/.*"),
@@ -116,6 +120,27 @@ def test_every_question_marks_right_and_wrong(browser, site, built_book, chapter
         assert links, "the explanations link nowhere"
         for url in links:
             assert_link_resolves(built_book, site, url)
+        assert not errors, f"console errors: {errors}"
+    finally:
+        context.close()
+
+
+def test_quiz_text_is_readable_in_dark_mode(browser, site):
+    chapter = "03-temperature"
+    context, page, errors = open_quiz_page(
+        browser, f"{site}/book/{chapter}.html", theme="dark"
+    )
+    try:
+        assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+        question = load_quiz(QUIZ_DIR / f"{chapter}.yml").questions[0]
+        form = page.locator(f"#quiz-{chapter}-{question.id}")
+        assert answer(form, question, right=False) == "wrong"
+        contrast = (
+            "el => { " + CONTRAST_JS.split("\n", 1)[1] + "\n return contrastOf(el); }"
+        )
+        for part in ("legend", ".cq-stem p", "label", ".cq-feedback", ".cq-explain p"):
+            ratio = form.locator(part).first.evaluate(contrast)
+            assert ratio >= 4.5, f"{part}: contrast {ratio:.2f} in dark mode"
         assert not errors, f"console errors: {errors}"
     finally:
         context.close()
