@@ -10,9 +10,11 @@ mid-page). The source is loaded and its answers computed at build time
 
 HTML: one form per question (fieldset and legend, radio buttons or a labelled
 number field, a Check button, a live feedback region, the explanation in a
-``<details>`` that ``_static/course-quiz.js`` opens after an answer). Other
-builders (the PDF): the questions in place, and their answers with the
-explanations in an "Answers to the quiz" section at the end of the page.
+``<details>`` that ``_static/course-quiz.js`` opens after an answer). Jupyter
+Book links every script and style sheet in ``_static/`` into each page, as it
+does for the widgets' script, so they are not added a second time here.
+Other builders (the PDF): the questions in place, and their answers with the
+explanations in an "Answers to the quiz" section after each chapter's quiz.
 """
 
 from __future__ import annotations
