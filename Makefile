@@ -9,6 +9,7 @@
 #   make assignments  student and autograder versions of the assignments (otter-grader)
 #   make grade ASSIGNMENT=<name> SUBMISSIONS=<folder> [OUT=<csv>] [BUILD_DIR=<dir>]
 #              grade submissions into a CSV, each in a bubblewrap sandbox (no Docker; needs root)
+#   make quizzes  each chapter's quiz as Canvas QTI and Moodle XML, in _build/quizzes/
 #   make pdf    the whole book as one PDF, _build/latex/book.pdf (installs TeX Live from Debian if needed)
 PYTHON ?= python3
 VENV   := .venv
@@ -18,7 +19,7 @@ WEB    := web/node_modules/.installed
 # Runs a command in a network namespace with only loopback (tests/netguard/offline.py).
 OFFLINE := $(BIN)/python tests/netguard/offline.py
 
-.PHONY: env book serve test test-fast test-repro lint bench notebooks clean browser tex pdf assignments grade sandbox
+.PHONY: env book serve test test-fast test-repro lint bench notebooks clean browser tex pdf assignments grade sandbox quizzes
 
 env: $(STAMP)
 
@@ -110,6 +111,10 @@ grade: $(STAMP) sandbox
 	  echo "usage: make grade ASSIGNMENT=<name> SUBMISSIONS=<folder of .ipynb> [OUT=<file.csv>] [BUILD_DIR=<dir>]"; \
 	  echo "assignments:"; $(BIN)/python tools/assignments.py list; exit 2; fi
 	$(BIN)/python tools/assignments.py grade "$(ASSIGNMENT)" "$(SUBMISSIONS)" --build-dir "$(BUILD_DIR)" $(if $(OUT),--out "$(OUT)")
+
+# Instructors: each chapter's quiz (book/quizzes/*.yml) as Canvas QTI (text2qti) and Moodle XML.
+quizzes: $(STAMP)
+	$(BIN)/python tools/quizzes.py
 
 notebooks: $(STAMP)
 	$(OFFLINE) $(BIN)/python tools/notebooks.py execute
