@@ -9,13 +9,19 @@
 #   make assignments  student and autograder versions of the assignments (otter-grader)
 #   make grade ASSIGNMENT=<name> SUBMISSIONS=<folder>  grade submissions into a CSV, no Docker
 #   make pdf    the whole book as one PDF, _build/latex/book.pdf (installs TeX Live from Debian if needed)
+#   make test-pdf  build the PDF and check it (glyphs, references, empty chapters, raw LaTeX, overfull boxes)
+#   make release-assets  the checked PDF and the notebooks zip in _build/release/ (the release workflow)
+#   make linkcheck  check every external link of the book (needs the network; weekly in CI)
+# Publishing: TEMPERED_REPOSITORY=owner/name (GITHUB_REPOSITORY in GitHub Actions) sets the
+# repository, issue and launch buttons and the site's URL; without it the buttons are left out.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 WEB    := web/node_modules/.installed
 
-.PHONY: env book serve test test-fast test-repro lint bench notebooks clean browser tex pdf assignments grade
+.PHONY: env book serve test test-fast test-repro lint bench notebooks clean browser tex pdf test-pdf \
+        release-assets notebooks-zip linkcheck assignments grade
 
 env: $(STAMP)
 
@@ -54,6 +60,7 @@ lint: $(STAMP) $(WEB)
 	$(BIN)/ruff check .
 	$(BIN)/python tools/lint_pages.py
 	cd web && npm run --silent lint
+	$(BIN)/actionlint
 
 test-fast: lint
 	$(PYTEST) tests/unit
@@ -77,6 +84,24 @@ pdf: $(STAMP) $(WEB) tex
 	rm -rf _build/latex
 	$(BIN)/jupyter-book build . --builder pdflatex
 	@ls -l _build/latex/book.pdf
+
+# The PDF, then its checks (tools/check_pdf.py); the release workflow runs it, make test does not.
+test-pdf: pdf
+	$(BIN)/python tools/check_pdf.py _build/latex
+
+VERSION = $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+RELEASE := _build/release
+
+notebooks-zip: $(STAMP)
+	$(BIN)/python _ext/course_publish.py zip $(RELEASE)/temperature-notebooks-$(VERSION).zip
+
+release-assets: test-pdf notebooks-zip
+	cp _build/latex/book.pdf $(RELEASE)/temperature-$(VERSION).pdf
+	@ls -l $(RELEASE)
+
+# External links (needs the network): a weekly workflow, never part of make test.
+linkcheck: $(STAMP) $(WEB)
+	$(BIN)/jupyter-book build . --builder linkcheck
 
 # Classroom: otter-grader assignments. Student and autograder versions go to _build/assignments/<name>/.
 assignments: $(STAMP)

@@ -1,4 +1,9 @@
-"""Local Sphinx extension: make the built book self-contained.
+"""Local Sphinx extension: make the built book self-contained and publishable.
+
+- Takes the repository and the site's URL from one setting (``course_publish``):
+  repository, issue and launch buttons, ``html_baseurl`` (canonical links,
+  sitemap, social cards), and the Colab install cell of the served notebooks.
+- Shows the version (pyproject.toml) and the licences in the footer.
 
 - Sets ``TEMPERED_STATIC_BOOK=1`` so that notebook kernels started by the build
   show the static twins of the widgets (see ``tempered.widgets.static``).
@@ -14,8 +19,9 @@ from __future__ import annotations
 
 import os
 import shutil
-import zipfile
 from pathlib import Path
+
+import course_publish
 
 ROOT = Path(__file__).resolve().parents[1]
 NODE_MODULES = ROOT / "web" / "node_modules"
@@ -34,8 +40,33 @@ VENDOR = [
 ]
 
 
+FOOTER = (
+    '<p class="course-licence">Temperature {version}. Text and figures:'
+    ' <a href="https://creativecommons.org/licenses/by/4.0/">CC BY 4.0</a>;'
+    ' code and the <code>tempered</code> package: MIT; bundled models and data:'
+    " their own licences (LICENSE-CONTENT.md in the repository).</p>"
+)
+
+
 def _static_kernels(app, config):
     os.environ["TEMPERED_STATIC_BOOK"] = "1"
+
+
+def _publishing(app, config):
+    """Repository buttons, base URL, version and footer from the one setting."""
+    repository = course_publish.configured_repository()
+    config.html_theme_options.update(course_publish.theme_options(repository))
+    baseurl = course_publish.site_url(repository)
+    config.html_baseurl = baseurl or ""
+    config.ogp_site_url = baseurl or ""
+    config.version = config.release = course_publish.version()
+    config.html_theme_options["extra_footer"] = FOOTER.format(version=config.version)
+
+
+def _stamp_notebook_source(app, docname, source):
+    if docname.startswith("notebooks/"):
+        repository = course_publish.configured_repository()
+        source[0] = course_publish.stamp_notebook(source[0], repository)
 
 
 def _copy_assets(app, exception):
@@ -55,16 +86,13 @@ def _copy_assets(app, exception):
             shutil.copytree(source, target, dirs_exist_ok=True)
         else:
             shutil.copy2(source, target)
-    downloads = outdir / "downloads"
-    downloads.mkdir(exist_ok=True)
-    with zipfile.ZipFile(
-        downloads / "temperature-notebooks.zip", "w", zipfile.ZIP_DEFLATED
-    ) as archive:
-        for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
-            archive.write(notebook, f"temperature-notebooks/{notebook.name}")
-        archive.write(
-            ROOT / "requirements.txt", "temperature-notebooks/requirements.txt"
-        )
+    repository = course_publish.configured_repository()
+    course_publish.write_notebooks_zip(
+        outdir / "downloads" / "temperature-notebooks.zip", repository
+    )
+    # The notebooks offered for download name the repository, as the zip's do.
+    for copy in (outdir / "_sources" / "notebooks").glob("*.ipynb"):
+        copy.write_text(course_publish.stamp_notebook(copy.read_text(), repository))
 
 
 def _drop_repeated_scripts(app, pagename, templatename, context, doctree):
@@ -87,6 +115,8 @@ def _drop_repeated_scripts(app, pagename, templatename, context, doctree):
 
 def setup(app):
     app.connect("config-inited", _static_kernels)
+    app.connect("config-inited", _publishing)
+    app.connect("source-read", _stamp_notebook_source)
     app.connect("html-page-context", _drop_repeated_scripts)
     app.connect("build-finished", _copy_assets)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,52 @@
+"""tools/check_pdf.py finds each kind of PDF defect (on small made-up inputs)."""
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+
+import check_pdf  # noqa: E402
+
+
+def test_log_problems_find_glyphs_references_and_big_overfull_boxes():
+    log = "\n".join(
+        [
+            "Missing character: There is no ⧵ (U+29F5) in font latinmodern-math.otf!",
+            "LaTeX Warning: Reference `book/04:thm' on page 12 undefined on input line 9.",
+            r"Overfull \hbox (94.1pt too wide) in paragraph at lines 15127--15130",
+            r"Overfull \hbox (5.7pt too wide) in paragraph at lines 10--12",
+        ]
+    )
+    problems = check_pdf.log_problems(log)
+    assert len(problems) == 3
+    assert any("U+29F5" in p for p in problems)
+    assert any("undefined" in p for p in problems)
+    assert any("94.1pt" in p for p in problems)
+    assert check_pdf.log_problems("Output written on book.pdf (230 pages).") == []
+
+
+def test_empty_chapters_are_found():
+    tex = (
+        r"\begin{document}\chapter{Softmax}\label{a}Some real text about the softmax."
+        r"\chapter{References}\label{book/references::doc}"
+        r"\chapter{Guide}More text that is long enough to count.\end{document}"
+    )
+    assert check_pdf.empty_chapters(tex) == ["empty chapter: References"]
+
+
+def test_raw_markup_and_unresolved_marks_in_the_text_are_found():
+    text = "\n".join(
+        [
+            "Defaults in \\texttt common/common.h.",
+            "See Theorem ?? for the bound.",
+            "A {cite}`holtzman` left over.",
+            "    print('\\texttt in code is fine')",
+            "Plain prose with (4.2) and U ∖ M.",
+        ]
+    )
+    problems = check_pdf.text_problems(text)
+    assert [p.split(":")[0] for p in problems] == ["raw markup on text line 1"] + [
+        "raw markup on text line 2",
+        "raw markup on text line 3",
+    ]
