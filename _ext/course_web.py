@@ -43,7 +43,7 @@ VENDOR = [
 FOOTER = (
     '<p class="course-licence">Temperature {version}. Text and figures:'
     ' <a href="https://creativecommons.org/licenses/by/4.0/">CC BY 4.0</a>;'
-    ' code and the <code>tempered</code> package: MIT; bundled models and data:'
+    " code and the <code>tempered</code> package: MIT; bundled models and data:"
     " their own licences (LICENSE-CONTENT.md in the repository).</p>"
 )
 

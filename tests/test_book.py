@@ -113,9 +113,10 @@ def test_pages_show_version_and_licences_and_are_findable(built_book):
     baseurl = course_publish.site_url(course_publish.configured_repository())
     if baseurl:
         assert f'<link rel="canonical" href="{baseurl}book/intro.html"' in html
-        assert f"<loc>{baseurl}book/intro.html</loc>" in (
-            built_book / "sitemap.xml"
-        ).read_text()
+        assert (
+            f"<loc>{baseurl}book/intro.html</loc>"
+            in (built_book / "sitemap.xml").read_text()
+        )
     else:
         assert 'rel="canonical"' not in html
 

@@ -13,7 +13,7 @@ def test_log_problems_find_glyphs_references_and_big_overfull_boxes():
     log = "\n".join(
         [
             "Missing character: There is no ⧵ (U+29F5) in font latinmodern-math.otf!",
-            "LaTeX Warning: Reference `book/04:thm' on page 12 undefined on input line 9.",
+            "LaTeX Warning: Reference `book/04:thm' on page 12 undefined on line 9.",
             r"Overfull \hbox (94.1pt too wide) in paragraph at lines 15127--15130",
             r"Overfull \hbox (5.7pt too wide) in paragraph at lines 10--12",
         ]

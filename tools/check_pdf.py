@@ -49,7 +49,9 @@ def empty_chapters(tex: str) -> list[str]:
     parts = re.split(r"\\chapter\*?\{([^}]*)\}", body)
     problems = []
     for title, content in zip(parts[1::2], parts[2::2]):
-        content = re.split(r"\\(?:part|appendix|backmatter)\b|\\end\{document\}", content)[0]
+        content = re.split(
+            r"\\(?:part|appendix|backmatter)\b|\\end\{document\}", content
+        )[0]
         content = re.sub(r"\\label\{[^}]*\}|\\[A-Za-z@]+\*?|[{}\[\]%\s]", "", content)
         if len(content) < 20:
             problems.append(f"empty chapter: {title}")

@@ -59,7 +59,8 @@ def code_that_scrolls(page) -> list[str]:
 def wide_equations(page) -> list[str]:
     """Display equations whose box scrolls (wider than the column), by their text."""
     return page.evaluate(
-        """() => [...document.querySelectorAll('div.math mjx-container[display="true"]')]
+        """() => [...document.querySelectorAll(
+               'div.math mjx-container[display="true"]')]
              .filter(m => m.scrollWidth > m.clientWidth + 1)
              .map(m => (m.closest('div.math').querySelector('.eqno') || {}).textContent
                        || m.textContent.slice(0, 40))"""
@@ -74,7 +75,8 @@ def phone_layout_problems(page) -> list[str]:
       const problems = [], width = document.documentElement.clientWidth;
       if (document.documentElement.scrollWidth > width + 1)
         problems.push(`page is ${document.documentElement.scrollWidth} px wide`);
-      for (const box of document.querySelectorAll('div.math mjx-container[display="true"]')) {
+      const boxes = 'div.math mjx-container[display="true"]';
+      for (const box of document.querySelectorAll(boxes)) {
         const r = box.getBoundingClientRect();
         if (r.width === 0) continue;  // in a closed dropdown
         if (r.right > width + 1) problems.push(`equation box ends at ${r.right} px`);
@@ -95,7 +97,8 @@ def axe_violations(page) -> list[str]:
     page.add_script_tag(path=str(AXE))
     result = page.evaluate(
         """() => axe.run(document, {
-             runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},
+             runOnly: {type: 'tag',
+                       values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},
              resultTypes: ['violations']})"""
     )
     return [
