@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -58,6 +59,7 @@ def _publishing(app, config):
     config.html_theme_options.update(course_publish.theme_options(repository))
     baseurl = course_publish.site_url(repository)
     config.html_baseurl = baseurl or ""
+    config.sitemap_url_scheme = "{link}"  # no language or version in the URLs
     config.ogp_site_url = baseurl or ""
     config.version = config.release = course_publish.version()
     config.html_theme_options["extra_footer"] = FOOTER.format(version=config.version)
@@ -95,6 +97,36 @@ def _copy_assets(app, exception):
         copy.write_text(course_publish.stamp_notebook(copy.read_text(), repository))
 
 
+_TOCTREE_TOGGLE = re.compile(
+    r'(<a class="reference internal" href="[^"]*">([^<]*)</a><details[^>]*>)<summary>'
+)
+
+
+def _name_toctree_toggles(app, pagename, templatename, context, doctree):
+    """Give the navigation's expand toggles an accessible name.
+
+    The theme draws each as a <summary> holding only an icon, which screen
+    readers announce with no name (axe-core: summary-name).
+    """
+    generate = context.get("generate_toctree_html")
+    if generate is None:
+        return
+
+    def named(*args, **kwargs):
+        html = str(generate(*args, **kwargs))
+        return _TOCTREE_TOGGLE.sub(
+            lambda m: (
+                m[1]
+                + '<summary aria-label="Sections of {}">'.format(
+                    m[2].replace('"', "&quot;")
+                )
+            ),
+            html,
+        )
+
+    context["generate_toctree_html"] = named
+
+
 def _drop_repeated_scripts(app, pagename, templatename, context, doctree):
     """Keep the first of identical <script> entries.
 
@@ -114,9 +146,14 @@ def _drop_repeated_scripts(app, pagename, templatename, context, doctree):
 
 
 def setup(app):
+    # A sitemap needs the site's URL; a local build without a repository has none.
+    if course_publish.site_url(course_publish.configured_repository()):
+        app.setup_extension("sphinx_sitemap")
     app.connect("config-inited", _static_kernels)
     app.connect("config-inited", _publishing)
     app.connect("source-read", _stamp_notebook_source)
     app.connect("html-page-context", _drop_repeated_scripts)
+    # After the theme's handler (priority 500), which defines generate_toctree_html.
+    app.connect("html-page-context", _name_toctree_toggles, priority=900)
     app.connect("build-finished", _copy_assets)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

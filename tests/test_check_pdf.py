@@ -50,3 +50,34 @@ def test_raw_markup_and_unresolved_marks_in_the_text_are_found():
         "raw markup on text line 2",
         "raw markup on text line 3",
     ]
+
+
+def test_bibliography_labels_are_the_citations_author_year_and_unique():
+    from pybtex.database import parse_file
+
+    sys.path.insert(0, str(ROOT / "_ext"))
+    import course_bibstyle
+
+    entries = parse_file(str(ROOT / "references.bib")).entries
+    formatted = list(course_bibstyle.CourseStyle().format_entries(entries.values()))
+    labels = {entry.key: entry.label for entry in formatted}
+    assert labels["hinton2015distilling"] == "Hinton et al., 2015"
+    assert labels["held1962dynamic"] == "Held and Karp, 1962"
+    assert len(set(labels.values())) == len(labels), "two entries share a label"
+    assert not any("\\" in entry.text.render_as("text") for entry in formatted)
+
+
+def test_a_proof_prints_as_text_with_an_end_mark():
+    from docutils import nodes
+
+    sys.path.insert(0, str(ROOT / "_ext"))
+    import course_latex
+
+    admonition = nodes.admonition("", nodes.paragraph("", "Proof. Since p > 0."))
+    proof = nodes.container("", admonition)
+    course_latex._proof_as_text(proof)
+    assert not list(proof.findall(nodes.admonition))
+    paragraph = proof[0]
+    assert paragraph[0].astext() == "Proof."
+    assert paragraph.astext().startswith("Proof. Since p > 0.")
+    assert r"\square" in paragraph[-1].astext()
