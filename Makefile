@@ -3,7 +3,7 @@
 #   make test   run every test: lint, package, notebooks (nbval), book build, browser, assignments
 #   make test-fast   lint, unit and property tests only (about a minute)
 #   make test-repro  notebooks, unit tests, book and browser tests on other floating-point kernels
-#   make lint   ruff (Python, notebooks, chapter pages) and ESLint (the widget script)
+#   make lint   ruff (Python, notebooks, chapter pages), ESLint (the widget script), actionlint (workflows)
 #   make serve  build, then serve the book on http://127.0.0.1:8000
 #   make bench  print the benchmark figures
 #   make assignments  student and autograder versions of the assignments (otter-grader)
