@@ -98,7 +98,7 @@ def _copy_assets(app, exception):
 
 
 _TOCTREE_TOGGLE = re.compile(
-    r'(<a class="reference internal" href="[^"]*">([^<]*)</a><details[^>]*>)<summary>'
+    r'(<a class="[^"]*reference internal" href="[^"]*">([^<]*)</a><details[^>]*>)<summary>'
 )
 
 
