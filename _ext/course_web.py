@@ -98,7 +98,8 @@ def _copy_assets(app, exception):
 
 
 _TOCTREE_TOGGLE = re.compile(
-    r'(<a class="[^"]*reference internal" href="[^"]*">([^<]*)</a><details[^>]*>)<summary>'
+    r'(<a class="[^"]*reference internal" href="[^"]*">([^<]*)</a>'
+    r"<details[^>]*>)<summary>"
 )
 
 
