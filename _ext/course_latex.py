@@ -17,12 +17,17 @@ from __future__ import annotations
 import re
 
 from docutils import nodes
+from sphinx import addnodes
 from sphinx.builders.latex.nodes import thebibliography
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
 PREAMBLE = r"""
 % Set-minus: unicode-math maps \setminus to U+29F5, which Latin Modern Math lacks.
 \AtBeginDocument{\renewcommand{\setminus}{\mathbin{\backslash}}}
+% Inline code may break after a hyphen, so long names (a1-tempered-softmax) fit table
+% columns instead of running over them.
+\protected\def\coursehyphenbreak#1{-\discretionary{}{}{}}
+\renewcommand*{\sphinxhyphenininlineliteral}{\coursehyphenbreak}
 % The bibliography goes under the References chapter's heading (course_latex.py).
 \makeatletter
 \renewenvironment{sphinxthebibliography}[1]
@@ -30,7 +35,7 @@ PREAMBLE = r"""
   {\end{thebibliography}}
 \makeatother
 """
-REFERENCES_TITLE = "References"
+REFERENCES_DOC = "book/references"  # its page holds only the bibliography
 _OWN_NUMBER = re.compile(r"^\d+\.\s+")
 
 
@@ -45,8 +50,9 @@ class BibliographyUnderReferences(SphinxPostTransform):
         target = next(
             (
                 section
-                for section in self.document.findall(nodes.section)
-                if section[0].astext() == REFERENCES_TITLE
+                for start in self.document.findall(addnodes.start_of_file)
+                if start["docname"] == REFERENCES_DOC
+                for section in start.findall(nodes.section)
             ),
             None,
         )
