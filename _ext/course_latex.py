@@ -2,8 +2,10 @@
 
 - The preamble draws set-minus with a glyph the math font has, prints code a
   size smaller so that the course's 88-column lines fit the text width without
-  wrapping mid-word, and lets the bibliography sit under the References chapter's
-  own heading instead of a second, unnumbered chapter.
+  wrapping mid-word, lets inline code break after hyphens and keeps table columns
+  at least 80 pt wide (no names running over a column), and lets the
+  bibliography sit under the References chapter's own heading instead of a
+  second, unnumbered chapter.
 - The bibliography entries, which Sphinx gathers at the end of the document, are
   moved into the References chapter (which was otherwise empty on paper).
 - A proof is printed as text that starts with *Proof.* and ends with a square,
@@ -28,6 +30,9 @@ PREAMBLE = r"""
 % columns instead of running over them.
 \protected\def\coursehyphenbreak#1{-\discretionary{}{}{}}
 \renewcommand*{\sphinxhyphenininlineliteral}{\coursehyphenbreak}
+% Table columns at least 80 pt wide: tabulary otherwise squeezes a column of names below
+% the width of its longest word (the instructor guide's assignments table).
+\setlength{\tymin}{80pt}
 % The bibliography goes under the References chapter's heading (course_latex.py).
 \makeatletter
 \renewenvironment{sphinxthebibliography}[1]
