@@ -128,6 +128,19 @@ def _name_toctree_toggles(app, pagename, templatename, context, doctree):
     context["generate_toctree_html"] = named
 
 
+def _citation_roles(app, pagename, templatename, context, doctree):
+    """Bibliography entries as ARIA list items.
+
+    Docutils marks the list role="list" and each entry role="doc-biblioentry", a
+    role that DPUB-ARIA 1.1 deprecates and that a list may not hold (axe-core:
+    aria-required-children).
+    """
+    if "body" in context:
+        context["body"] = context["body"].replace(
+            'role="doc-biblioentry"', 'role="listitem"'
+        )
+
+
 def _drop_repeated_scripts(app, pagename, templatename, context, doctree):
     """Keep the first of identical <script> entries.
 
@@ -154,6 +167,7 @@ def setup(app):
     app.connect("config-inited", _publishing)
     app.connect("source-read", _stamp_notebook_source)
     app.connect("html-page-context", _drop_repeated_scripts)
+    app.connect("html-page-context", _citation_roles)
     # After the theme's handler (priority 500), which defines generate_toctree_html.
     app.connect("html-page-context", _name_toctree_toggles, priority=900)
     app.connect("build-finished", _copy_assets)
