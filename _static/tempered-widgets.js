@@ -219,11 +219,19 @@
     }, svg, text);
   }
 
-  /** A legend line of [color, text] items; an item without a color takes the text color. */
+  /**
+   * A legend line of [color, text] items whose text starts with a mark (● ━ █ ...). Only
+   * the mark takes the color, drawn by CSS from data-mark: the words keep the text color,
+   * whose contrast passes WCAG AA, which orange or sky blue on white would not.
+   */
   function legend(root, items) {
     const box = htmlEl("div", { class: "tw-legend" }, root);
     for (const [color, text] of items) {
-      htmlEl("span", color ? { style: `color:${color}` } : {}, box, text);
+      const item = htmlEl("span", {}, box);
+      const [mark, ...rest] = Array.from(text);
+      htmlEl("span", { class: "tw-mark", "data-mark": mark, "aria-hidden": "true",
+        ...(color ? { style: `color:${color}` } : {}) }, item);
+      item.append(rest.join(""));
     }
   }
 

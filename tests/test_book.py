@@ -8,6 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.test_publish import CITED
+from tests.test_publish import course_publish
+from tests.test_publish import github_repositories
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -73,18 +77,48 @@ def notebook_pages() -> list[str]:
 
 @pytest.mark.parametrize("page", notebook_pages())
 def test_notebook_pages_offer_launch_buttons_and_a_download(built_book, page):
+    # The buttons follow the one repository setting (tests/test_publish.py checks
+    # both cases of the options): this run's build has it set in CI, not locally.
     html = (built_book / f"{page}.html").read_text()
-    assert (
-        f"mybinder.org/v2/gh/temperature-course/temperature/main?urlpath=tree/{page}.ipynb"
-        in html
-    )
-    assert (
-        f"colab.research.google.com/github/temperature-course/temperature/blob/main/{page}.ipynb"
-        in html
-    )
-    assert "github.com/temperature-course/temperature/issues/new" in html
+    repository = course_publish.configured_repository()
+    launch = [
+        f"mybinder.org/v2/gh/{repository}/main?urlpath=tree/{page}.ipynb",
+        f"colab.research.google.com/github/{repository}/blob/main/{page}.ipynb",
+        f"github.com/{repository}/issues/new",
+    ]
+    if repository:
+        for link in launch:
+            assert link in html, link
+        served = (built_book / "_sources" / f"{page}.ipynb").read_text()
+        assert f'REPOSITORY = \\"{repository}\\"' in served
+    else:
+        for button in ["mybinder.org", "colab.research.google.com", "/issues/new"]:
+            assert button not in html, f"{button} without a repository"
     assert f'href="../_sources/{page}.ipynb"' in html
     assert (built_book / "_sources" / f"{page}.ipynb").is_file()
+
+
+def test_built_pages_name_no_repository_but_the_configured_and_the_cited(built_book):
+    allowed = set(CITED) | {course_publish.configured_repository()}
+    for page in [*built_book.rglob("*.html"), *built_book.glob("_sources/**/*.ipynb")]:
+        unknown = github_repositories(page.read_text()) - allowed
+        assert not unknown, f"{page.relative_to(built_book)} names {unknown}"
+
+
+def test_pages_show_version_and_licences_and_are_findable(built_book):
+    html = (built_book / "book/intro.html").read_text()
+    assert f"Temperature {course_publish.version()}" in html
+    assert "CC BY 4.0" in html and "MIT" in html
+    assert '<meta property="og:title"' in html
+    baseurl = course_publish.site_url(course_publish.configured_repository())
+    if baseurl:
+        assert f'<link rel="canonical" href="{baseurl}book/intro.html"' in html
+        assert (
+            f"<loc>{baseurl}book/intro.html</loc>"
+            in (built_book / "sitemap.xml").read_text()
+        )
+    else:
+        assert 'rel="canonical"' not in html
 
 
 def test_zip_of_all_notebooks(built_book):

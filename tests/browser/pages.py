@@ -3,7 +3,11 @@
 For each page: no request leaves 127.0.0.1, no console errors, math rendered
 where the page has math, alt text on every image, at most 3 MB in all, and
 every static widget's figure changes when its slider moves (each chapter has one),
-and no code block is wider than the text column at 1280 pixels.
+and no code block or display equation is wider than the text column at 1280 pixels.
+Every page passes axe-core with no critical or serious violation (in dark mode, its
+colour-contrast rule); in the dark pass the window is then narrowed to a
+390-pixel phone: no page scrolls sideways, and a wide equation scrolls inside its own
+box with its number clear of it.
 Page weight is what the browser downloads from a server that gzips text assets, as
 static hosts do. Screenshots of each page (light and dark) land in
 _build/screenshots/.
@@ -16,6 +20,8 @@ from tests.test_book import toc_files
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "_build" / "screenshots"
+AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
+PHONE = {"width": 390, "height": 844}
 PAGES = toc_files()
 MAX_PAGE_BYTES = 3 * 1024 * 1024
 
@@ -50,6 +56,58 @@ def code_that_scrolls(page) -> list[str]:
     )
 
 
+def wide_equations(page) -> list[str]:
+    """Display equations whose box scrolls (wider than the column), by their text."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll(
+               'div.math mjx-container[display="true"]')]
+             .filter(m => m.scrollWidth > m.clientWidth + 1)
+             .map(m => (m.closest('div.math').querySelector('.eqno') || {}).textContent
+                       || m.textContent.slice(0, 40))"""
+    )
+
+
+def phone_layout_problems(page) -> list[str]:
+    """At the current (phone) width: the page scrolls sideways, or an equation's box
+    leaves the screen or overlaps its number."""
+    return page.evaluate(
+        """() => {
+      const problems = [], width = document.documentElement.clientWidth;
+      if (document.documentElement.scrollWidth > width + 1)
+        problems.push(`page is ${document.documentElement.scrollWidth} px wide`);
+      const boxes = 'div.math mjx-container[display="true"]';
+      for (const box of document.querySelectorAll(boxes)) {
+        const r = box.getBoundingClientRect();
+        if (r.width === 0) continue;  // in a closed dropdown
+        if (r.right > width + 1) problems.push(`equation box ends at ${r.right} px`);
+        const number = box.closest('div.math').querySelector('.eqno');
+        if (!number) continue;
+        const n = number.getBoundingClientRect();
+        if (n.left < r.right - 1 && n.right > r.left + 1 && n.top < r.bottom - 1
+            && n.bottom > r.top + 1)
+          problems.push(`number ${number.textContent} overlaps its equation`);
+      }
+      return problems;
+    }"""
+    )
+
+
+def axe_violations(page, rules=None) -> list[str]:
+    """Critical and serious violations axe-core finds on the page (its default
+    WCAG 2.x A/AA and best-practice rules, or only ``rules``)."""
+    page.add_script_tag(path=str(AXE))
+    options = {"resultTypes": ["violations"], "preload": False}
+    if rules:
+        options["runOnly"] = {"type": "rule", "values": rules}
+    result = page.evaluate("options => axe.run(document, options)", options)
+    return [
+        f"{v['id']} ({v['impact']}, {len(v['nodes'])}x): "
+        + "; ".join(n["target"][0] for n in v["nodes"][:3])
+        for v in result["violations"]
+        if v["impact"] in ("critical", "serious")
+    ]
+
+
 def check_page(browser, site, name):
     """Offline, no console errors, math, alt text, weight, code width, widgets move."""
     shots = SHOTS
@@ -77,6 +135,10 @@ def check_page(browser, site, name):
         assert not code_that_scrolls(page), (
             f"code blocks wider than the column: {code_that_scrolls(page)}"
         )
+        wide = wide_equations(page)
+        assert not wide, f"equations wider than the column: {wide}"
+        violations = axe_violations(page)
+        assert not violations, f"axe-core: {violations}"
         slug = name.replace("/", "__")
         page.screenshot(path=str(shots / f"{slug}.png"), full_page=True)
         move_every_widget(page, name)
@@ -86,7 +148,8 @@ def check_page(browser, site, name):
 
 
 def check_dark(browser, site, name):
-    """Dark mode is on, and body and widget text keep a contrast of at least 4.5."""
+    """Dark mode is on, body and widget text keep a contrast of at least 4.5, axe
+    finds nothing serious, and at phone width nothing is cut or scrolls sideways."""
     shots = SHOTS
     shots.mkdir(parents=True, exist_ok=True)
     context, page, _, errors = open_page(browser, f"{site}/{name}.html", theme="dark")
@@ -102,6 +165,12 @@ def check_dark(browser, site, name):
         page.screenshot(
             path=str(shots / (name.replace("/", "__") + "-dark.png")), full_page=False
         )
+        # Dark mode changes only colours: the light pass ran every other rule.
+        violations = axe_violations(page, rules=["color-contrast"])
+        assert not violations, f"axe-core, dark mode: {violations}"
+        page.set_viewport_size(PHONE)
+        problems = phone_layout_problems(page)
+        assert not problems, f"at 390 px: {problems}"
     finally:
         context.close()
 

@@ -1,0 +1,174 @@
+"""Publishing: the repository setting, workflows, licences, citation and version.
+
+All cheap (well under a second each, cffconvert a few seconds); the built pages
+are checked in tests/test_book.py.
+"""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "_ext"))
+
+import course_publish  # noqa: E402
+
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+
+
+def test_repository_comes_from_the_local_setting_before_github_actions():
+    environ = {"TEMPERED_REPOSITORY": "ada/course", "GITHUB_REPOSITORY": "ci/course"}
+    assert course_publish.configured_repository(environ) == "ada/course"
+    assert course_publish.configured_repository({"GITHUB_REPOSITORY": "ci/x"}) == "ci/x"
+    assert course_publish.configured_repository({}) is None
+    assert course_publish.configured_repository({"TEMPERED_REPOSITORY": " "}) is None
+
+
+@pytest.mark.parametrize("bad", ["course", "a/b/c", "https://github.com/a/b", "-a/b"])
+def test_a_malformed_repository_is_named_in_the_error(bad):
+    with pytest.raises(ValueError, match="configured_repository: TEMPERED_REPOSITORY"):
+        course_publish.configured_repository({"TEMPERED_REPOSITORY": bad})
+
+
+def test_with_a_repository_every_button_points_at_it():
+    options = course_publish.theme_options("ada/course")
+    assert options["repository_url"] == "https://github.com/ada/course"
+    assert options["use_repository_button"] and options["use_issues_button"]
+    assert options["launch_buttons"]["binderhub_url"] == "https://mybinder.org"
+    assert options["launch_buttons"]["colab_url"] == "https://colab.research.google.com"
+
+
+def test_without_a_repository_the_buttons_are_left_out():
+    options = course_publish.theme_options(None)
+    assert options["repository_url"] == ""
+    assert not options["use_repository_button"] and not options["use_issues_button"]
+    assert options["launch_buttons"] == {}
+
+
+def test_site_url_follows_github_pages_or_the_explicit_setting():
+    assert course_publish.site_url("Ada/Course", {}) == "https://ada.github.io/Course/"
+    assert course_publish.site_url("ada/ada.github.io", {}) == "https://ada.github.io/"
+    explicit = {"TEMPERED_BASEURL": "https://temperature.example.org"}
+    assert course_publish.site_url(None, explicit) == "https://temperature.example.org/"
+    assert course_publish.site_url(None, {}) is None
+    with pytest.raises(ValueError, match="site_url: TEMPERED_BASEURL"):
+        course_publish.site_url("ada/course", {"TEMPERED_BASEURL": "ada.github.io"})
+
+
+def install_cell(notebook_text: str) -> str:
+    cells = json.loads(notebook_text)["cells"]
+    return "".join(next(c for c in cells if c["cell_type"] == "code")["source"])
+
+
+@pytest.mark.parametrize(
+    "notebook", sorted((ROOT / "notebooks").glob("*.ipynb")), ids=lambda p: p.stem
+)
+def test_install_cell_is_stamped_with_the_repository_and_only_then(notebook):
+    text = notebook.read_text()
+    assert 'REPOSITORY = ""' in install_cell(text), "committed notebooks name none"
+    assert course_publish.stamp_notebook(text, None) == text
+    stamped = install_cell(course_publish.stamp_notebook(text, "ada/course"))
+    assert 'REPOSITORY = "ada/course"' in stamped
+    assert "git+https://github.com/{REPOSITORY}" in stamped
+
+
+def test_notebooks_zip_carries_the_repository(tmp_path):
+    import zipfile
+
+    target = course_publish.write_notebooks_zip(tmp_path / "n.zip", "ada/course")
+    archive = zipfile.ZipFile(target)
+    notebooks = [n for n in archive.namelist() if n.endswith(".ipynb")]
+    assert len(notebooks) == len(list((ROOT / "notebooks").glob("*.ipynb")))
+    for name in notebooks:
+        assert 'REPOSITORY = "ada/course"' in install_cell(archive.read(name).decode())
+    assert "temperature-notebooks/requirements.txt" in archive.namelist()
+
+
+def github_repositories(text: str) -> set[str]:
+    return {
+        m.rstrip(".")
+        for m in re.findall(r"github\.com/([A-Za-z0-9-]+/[A-Za-z0-9._-]+)", text)
+    }
+
+
+# Repositories the course may name: the works it cites (references.bib).
+CITED = github_repositories((ROOT / "references.bib").read_text())
+
+
+def test_no_source_file_names_a_repository_it_does_not_cite():
+    sources = [
+        *ROOT.glob("book/*.md"),
+        *ROOT.glob("notebooks/*.ipynb"),
+        *ROOT.glob("assignments/**/*.ipynb"),
+        *ROOT.glob("assignments/*.txt"),
+        *ROOT.glob("*.md"),
+        *ROOT.glob("*.yml"),
+        *ROOT.glob("*.cff"),
+        *ROOT.glob("binder/*"),
+        *WORKFLOWS,
+    ]
+    for path in sources:
+        unknown = github_repositories(path.read_text()) - CITED
+        assert not unknown, f"{path.relative_to(ROOT)} names {unknown}"
+
+
+def make_targets() -> set[str]:
+    makefile = (ROOT / "Makefile").read_text()
+    return set(re.findall(r"^([A-Za-z][\w-]*)\s*:(?!=)", makefile, re.MULTILINE))
+
+
+def test_every_make_target_a_workflow_calls_exists():
+    called = set()
+    for workflow in WORKFLOWS:
+        for job in yaml.safe_load(workflow.read_text())["jobs"].values():
+            for step in job["steps"]:
+                called |= set(re.findall(r"\bmake ([a-z][\w-]*)", step.get("run", "")))
+    assert {"test", "book", "release-assets", "linkcheck"} <= called
+    assert called <= make_targets(), called - make_targets()
+
+
+def test_pages_workflow_uses_the_official_pages_actions():
+    steps = [
+        step.get("uses", "")
+        for job in yaml.safe_load((ROOT / ".github/workflows/pages.yml").read_text())[
+            "jobs"
+        ].values()
+        for step in job["steps"]
+    ]
+    assert any(s.startswith("actions/upload-pages-artifact@") for s in steps)
+    assert any(s.startswith("actions/deploy-pages@") for s in steps)
+
+
+def test_version_is_kept_in_one_place_and_named_alike():
+    version = course_publish.version()
+    assert re.fullmatch(r"\d+\.\d+\.\d+", version)
+    citation = yaml.safe_load((ROOT / "CITATION.cff").read_text())
+    assert str(citation["version"]) == version
+    changelog = (ROOT / "CHANGELOG.md").read_text()
+    assert re.search(
+        rf"^## \[{re.escape(version)}\] - \d{{4}}-\d\d-\d\d$", changelog, re.M
+    )
+    assert "## [Unreleased]" in changelog
+
+
+def test_citation_file_validates():
+    # make env installs cffconvert in a venv of its own (it pins an old jsonschema).
+    cffconvert = ROOT / ".venv" / "cffconvert" / "bin" / "cffconvert"
+    result = subprocess.run(
+        [str(cffconvert), "--validate", "-i", str(ROOT / "CITATION.cff")],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_licences_say_which_covers_what():
+    assert "MIT License" in (ROOT / "LICENSE").read_text()
+    content = (ROOT / "LICENSE-CONTENT.md").read_text()
+    for needed in ["CC BY 4.0", "MIT", "public domain", "Apache-2.0", "SmolLM2"]:
+        assert needed in content, needed
