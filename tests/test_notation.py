@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("notation", ROOT / "tools" / "notation.py")
+_spec = importlib.util.spec_from_file_location(
+    "notation", ROOT / "tools" / "notation.py"
+)
 notation = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(notation)
 
@@ -35,7 +37,9 @@ def test_no_symbol_has_two_rows():
     seen: dict[str, str] = {}
     for symbols, row in notation.table_rows(notation.INTRO.read_text()):
         for symbol in symbols:
-            assert symbol not in seen, f"{symbol} is listed twice:\n{seen[symbol]}\n{row}"
+            assert symbol not in seen, (
+                f"{symbol} is listed twice:\n{seen[symbol]}\n{row}"
+            )
             seen[symbol] = row
     assert len(seen) > 40  # the table was found and read
 

@@ -18,7 +18,8 @@ The rule that decides what a *symbol* is (the same for the table and the pages):
 - A named function is a symbol: ``\\operatorname{softmax}`` and multi-letter
   ``\\mathrm{KL}`` both count as ``\\operatorname{softmax}``/``\\operatorname{KL}``.
   Standard functions written as commands (``\\log``, ``\\exp``, ``\\max``,
-  ``\\sum``, ...) are not symbols. A one-letter ``\\mathrm{d}`` (the differential) is ``\\mathrm{d}``, not ``d``.
+  ``\\sum``, ...) are not symbols. A one-letter ``\\mathrm{d}`` (the
+  differential) is ``\\mathrm{d}``, not ``d``.
 - A calligraphic or blackboard letter is a symbol: ``\\mathcal{U}``,
   ``\\mathbb{E}``.
 - A Greek letter command is a symbol (``\\beta``; ``\\varepsilon`` and
@@ -120,7 +121,9 @@ def symbols(math: str) -> set[str]:
 
     def named(m: re.Match) -> str:
         name = m[1]
-        found.add(rf"\mathrm{{{name}}}" if len(name) == 1 else rf"\operatorname{{{name}}}")
+        found.add(
+            rf"\mathrm{{{name}}}" if len(name) == 1 else rf"\operatorname{{{name}}}"
+        )
         return " "
 
     math = _NAMED.sub(named, math)
