@@ -45,7 +45,7 @@ def _format_T(T: float) -> str:
 
 
 class LimitsExplorer(LiveFigure):
-    """Bars of p(T) between its T -> 0 and T -> inf limits; H(T) from log k to log m."""
+    """Bars of p(T) between its limits at T -> 0 and T -> inf; H(T) from log |M|."""
 
     def __init__(
         self, logits=DEFAULT_LOGITS, labels=None, T=1.0, tie_gap=0.3, n_curve=241
@@ -72,7 +72,8 @@ class LimitsExplorer(LiveFigure):
         super().__init__(
             fig,
             alt="Bars of token probabilities at temperature T with the T to 0 and "
-            "T to infinity limits marked, and the entropy H(T) between log k and log m",
+            "T to infinity limits marked, and the entropy H(T) between log |M| and "
+            "log m",
         )
         self.ax_p, self.ax_h = ax_p, ax_h
 
@@ -87,7 +88,7 @@ class LimitsExplorer(LiveFigure):
             color=OKABE_ITO["vermillion"],
             lw=2.5,
             ls="--",
-            label=r"$T \to 0$: $1/k$ on the argmax set",
+            label=r"$T \to 0$: $1/|\mathcal{M}|$ on the argmax set",
         )
         (self.inf_limit_line,) = ax_p.plot(
             [],
@@ -131,7 +132,7 @@ class LimitsExplorer(LiveFigure):
         self.cursor = ax_h.axvline(T, color=OKABE_ITO["orange"], lw=1, alpha=0.7)
         ax_h.set_xlabel("temperature T (log scale)")
         ax_h.set_ylabel("entropy H (nats)")
-        ax_h.set_title("H(T) rises from log k to log m", fontsize=12)
+        ax_h.set_title("H(T) rises from log |M| to log m", fontsize=12)
 
         # The limit marks are redrawn after the bars so that they stay visible on top of
         # them.
@@ -176,12 +177,12 @@ class LimitsExplorer(LiveFigure):
         self.ax_h.set_ylim(-0.05, 1.12 * log_m + 0.05)
         for text in list(self.ax_h.texts):
             text.remove()
-        # Each label sits where H(T) is far from its line: log k on the right, log m on
-        # the left.
+        # Each label sits where H(T) is far from its line: log |M| on the right,
+        # log m on the left.
         self.ax_h.text(
             0.8 * T_MAX,
             log_k + 0.03 * log_m,
-            f"log k = log {self.k} = {log_k:.3f}",
+            f"log |M| = log {self.k} = {log_k:.3f}",
             color=OKABE_ITO["vermillion"],
             fontsize=10,
             va="bottom",
