@@ -2,8 +2,9 @@
 
 Decode greedily (T = 0); if the text fails one of two cheap tests, decode again
 at the next temperature of a rising schedule, and stop at the first text that
-passes. The tests are a gzip compression ratio of at most ``max_ratio``
-(repeated text compresses well) and a mean token log-probability of at least
+passes. The tests are a zlib compression ratio of at most ``max_ratio``
+(repeated text compresses well; zlib, not gzip, as in Whisper's
+``whisper/utils.py``) and a mean token log-probability of at least
 ``min_logprob`` (text the model itself finds improbable fails).
 :func:`decode_once` makes one attempt, :func:`temperature_fallback` runs the
 schedule.
@@ -16,9 +17,9 @@ from typing import NamedTuple
 from .._optional import require
 from .._validate import check_count
 from .._validate import check_temperature
-from .generation import compression_ratio
 from .generation import mean_token_loglik
 from .generation import sample_manual
+from .generation import zlib_compression_ratio
 
 torch = require("torch", "lm", "tempered.lm.fallback")
 
@@ -31,13 +32,13 @@ WHISPER_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 class Attempt(NamedTuple):
     T: float  # the temperature of this attempt
     text: str  # the decoded continuation, end token removed
-    ratio: float  # its gzip compression ratio
+    ratio: float  # its zlib compression ratio, as in Whisper
     logprob: float  # the mean log-probability of its tokens at T = 1
     ok: bool  # whether it passed both tests
 
 
 def decode_once(model, tokenizer, prompt_ids, T, seed, max_new_tokens=40):
-    """One attempt: greedy at T = 0, else sampled at T; (text, gzip ratio, log-prob).
+    """One attempt: greedy at T = 0, else sampled at T; (text, zlib ratio, log-prob).
 
     ``prompt_ids`` is a (1, n) tensor of ids. Sampling uses
     ``torch.Generator().manual_seed(seed)``, so an attempt repeats itself. An
@@ -60,7 +61,7 @@ def decode_once(model, tokenizer, prompt_ids, T, seed, max_new_tokens=40):
         )
     n = prompt_ids.shape[1]
     text = tokenizer.decode(out[0, n:]).replace(tokenizer.eos_token or "", "").strip()
-    ratio = compression_ratio(text) if text else 0.0  # nothing to repeat
+    ratio = zlib_compression_ratio(text) if text else 0.0  # nothing to repeat
     return text, ratio, mean_token_loglik(model, out, n)
 
 
@@ -78,7 +79,7 @@ def temperature_fallback(
 
     Each attempt is an :class:`Attempt` ``(T, text, ratio, logprob, ok)``; if no
     temperature passes, all of them are returned, none with ``ok`` True.
-    The defaults are Whisper's thresholds: gzip ratio <= 2.4, mean log-prob >= -1.
+    The defaults are Whisper's thresholds: zlib ratio <= 2.4, mean log-prob >= -1.
     """
     max_new_tokens = check_count(
         max_new_tokens, "temperature_fallback", "max_new_tokens"
