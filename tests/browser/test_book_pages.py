@@ -1,4 +1,5 @@
-"""Every book page (chapters, guide, references) in the browser: pages.check_page."""
+"""Every book page (chapters, guide, references) in the browser, light and dark:
+pages.check_page."""
 
 import pytest
 
