@@ -60,11 +60,11 @@ browser:
 	    echo "!!! LOUD: could not apt-get install chromium; the browser tests will be skipped"; \
 	  else echo "!!! LOUD: apt-get is unavailable; install chromium yourself or the browser tests will be skipped"; fi; }
 
-# Three workers on two cores (browser tests wait on page loads). loadgroup with the groups set in
+# Three workers on two cores (browser tests wait on page loads). loadfile, with the scheduler of
 # conftest.py: a file's tests stay on one worker (a notebook in one kernel), the browser tests
 # are shared out page by page; the book is built once per run (tests/book_build.py). The 15
 # slowest tests are printed.
-PYTEST := $(BIN)/python -m pytest -n 3 --dist loadgroup --no-loadscope-reorder --durations=15
+PYTEST := $(BIN)/python -m pytest -n 3 --dist loadfile --no-loadscope-reorder --durations=15
 
 lint: $(STAMP) $(WEB)
 	$(BIN)/ruff check .

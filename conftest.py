@@ -10,8 +10,6 @@ import importlib.util
 import os
 from pathlib import Path
 
-import pytest
-
 # One thread for BLAS and OpenMP, in pytest and in every kernel it starts: how a
 # reduction is split between threads changes its rounding. Set before NumPy or torch
 # is imported by a test; `make test-repro` overrides them to prove nothing depends
@@ -89,10 +87,21 @@ def pytest_collection_modifyitems(config, items):
         items[:] = [item for item in items if item not in timing]
     # A stable sort keeps the order of the tests within a file.
     items.sort(key=lambda item: run_rank(item.nodeid))
-    # With --dist loadgroup, the tests of one file stay on one worker (a notebook in
-    # one kernel, a module's fixtures built once), except the browser tests: each
-    # page goes to whichever worker is free, so that the pages, which can only
-    # start when the book is built, are checked in parallel.
-    for item in items:
-        if not item.nodeid.startswith(LAST):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """With ``--dist loadfile``: a file's tests stay on one worker (a notebook in one
+    kernel, a module's fixtures built once), except the browser tests. Each of those
+    is a unit of its own, so that the pages, which can only start once the book is
+    built, are checked by every worker in parallel."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class FilesButPagesApart(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.startswith(LAST):
+                return nodeid
+            return super()._split_scope(nodeid)
+
+    return FilesButPagesApart(config, log)

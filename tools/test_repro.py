@@ -124,7 +124,7 @@ def run(name: str, setting: dict, default: dict) -> tuple[bool, float]:
     common = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
     runs = [
         common + ["notebooks", "-p", "no:xdist"],
-        common + rest + ["-n", "2", "--dist", "loadgroup"],
+        common + rest + ["-n", "2", "--dist", "loadfile"],
     ]
     start = time.perf_counter()
     ok = all(
