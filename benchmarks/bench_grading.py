@@ -74,6 +74,7 @@ def main() -> None:
         )
         seconds = time.perf_counter() - start
     full = sum(r["total"] == r["possible"] for r in rows)
+    check_grades(rows)
     print(f"one sandbox start and first cell: {one_start:.2f} s")
     print(
         f"graded {len(rows)} submissions ({full} with full marks) in {seconds:.1f} s "
@@ -83,6 +84,25 @@ def main() -> None:
         f"throughput: {60 * len(rows) / seconds:.1f} submissions per minute "
         "(target >= 20)"
     )
+
+
+def check_grades(rows) -> None:
+    """The class is graded correctly, not only fast: the solution and the solution
+    followed by a crashing, hanging or flooding cell keep full marks, the untouched
+    student version scores 0, and every mutant loses points."""
+    wrong = []
+    for row in rows:
+        label = row["submission"].split("-", 1)[1].removesuffix(".ipynb")
+        full = row["total"] == row["possible"]
+        if label in ("solution", *TROUBLE) and not full:
+            wrong.append(f"{row['submission']}: {row['total']}/{row['possible']}")
+        elif label == "student" and row["total"] != 0:
+            wrong.append(f"{row['submission']}: {row['total']} instead of 0")
+        elif label not in ("solution", "student", *TROUBLE) and full:
+            wrong.append(f"{row['submission']}: a mutant kept full marks")
+    if wrong:
+        raise SystemExit("bench_grading: graded wrongly: " + "; ".join(wrong))
+    print(f"all {len(rows)} submissions graded as expected")
 
 
 if __name__ == "__main__":
