@@ -18,7 +18,6 @@ from __future__ import annotations
 import ast
 import csv
 import dataclasses
-import importlib.util
 import json
 import re
 import shutil
@@ -33,13 +32,10 @@ import nbformat
 import pytest
 import yaml
 
+from tests.tool_module import load_tool
+
 ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location(
-    "course_assignments", ROOT / "tools" / "assignments.py"
-)
-A = importlib.util.module_from_spec(_spec)
-sys.modules["course_assignments"] = A  # so that worker processes can find its functions
-_spec.loader.exec_module(A)
+A = load_tool("assignments", "course_assignments")
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:Traits should be given as instances:DeprecationWarning"

@@ -13,11 +13,9 @@ when tests/test_assignments.py has not made it yet.
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 import os
 import socket
-import sys
 import threading
 import time
 from pathlib import Path
@@ -25,16 +23,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from tests.tool_module import load_tool
+
 ROOT = Path(__file__).resolve().parents[1]
-if "course_assignments" in sys.modules:  # tests/test_assignments.py loaded it
-    A = sys.modules["course_assignments"]
-else:
-    _spec = importlib.util.spec_from_file_location(
-        "course_assignments", ROOT / "tools" / "assignments.py"
-    )
-    A = importlib.util.module_from_spec(_spec)
-    sys.modules["course_assignments"] = A  # worker processes find its functions
-    _spec.loader.exec_module(A)
+A = load_tool("assignments", "course_assignments")
 grading = A.grading
 
 NAME = "a1-tempered-softmax"

@@ -4,17 +4,14 @@ The rule that decides what counts as a symbol is documented in
 ``tools/notation.py``. Cheap: it reads text files only (well under a second).
 """
 
-import importlib.util
 from pathlib import Path
 
 import pytest
 
+from tests.tool_module import load_tool
+
 ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location(
-    "notation", ROOT / "tools" / "notation.py"
-)
-notation = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(notation)
+notation = load_tool("notation")
 
 PAGES = sorted((ROOT / "book").glob("[0-9][0-9]-*.md"))
 TABLE = notation.listed()

@@ -1,19 +1,16 @@
 """What git stores of the notebooks: clean, run top to bottom, and what the book
 renders."""
 
-import importlib.util
 from pathlib import Path
 
 import nbformat
 import pytest
 
+from tests.tool_module import load_tool
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-_spec = importlib.util.spec_from_file_location(
-    "notebook_tools", ROOT / "tools" / "notebooks.py"
-)
-notebook_tools = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(notebook_tools)
+notebook_tools = load_tool("notebooks", "notebook_tools")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

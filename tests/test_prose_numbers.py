@@ -5,17 +5,14 @@ The rule is documented in ``tools/prose_numbers.py``. Cheap: it reads the pages
 and the stored notebooks, executes nothing (well under a second).
 """
 
-import importlib.util
 from pathlib import Path
 
 import pytest
 
+from tests.tool_module import load_tool
+
 ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location(
-    "prose_numbers", ROOT / "tools" / "prose_numbers.py"
-)
-prose_numbers = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(prose_numbers)
+prose_numbers = load_tool("prose_numbers")
 
 PAGES = sorted((ROOT / "book").glob("[0-9][0-9]-*.md"))
 

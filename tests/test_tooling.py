@@ -1,18 +1,15 @@
 """The maintenance tools find what they are for."""
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
 
+from tests.tool_module import load_tool
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _tool(name):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+_tool = load_tool
 
 
 PAGE = """# A page
