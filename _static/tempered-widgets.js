@@ -568,7 +568,7 @@
     update();
   }
 
-  /* ---- "flow-samples": samples of 2-D flows at a latent temperature tau (chapter 8) ------- */
+  /* ---- "flow-samples": samples of 2-D flows at a latent temperature tau (chapter 10) ------- */
 
   /** frames[k][panel] holds the [x, y] samples at taus[k]; a panel keeps its number of points. */
   const framesFit = (x, spec) => sameLength("taus")(x, spec) && x.every((frame) =>

@@ -63,7 +63,7 @@ def cases():
 
     flows = FlowSamplesExplorer(fit_moons_flows()[0])
     yield (
-        "flow samples at latent tau (ch. 8)",
+        "flow samples at latent tau (ch. 10)",
         flows,
         flows.update,
         np.linspace(0, 1.2, TICKS),

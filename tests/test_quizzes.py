@@ -105,15 +105,15 @@ def expected_numeric():
         "06-temperature-in-language-models/seq-bb": 0.16 / 0.34,
         "07-reshape-vs-truncate/threshold": 1 / np.log(2 + 2 * np.sqrt(2)),
         "07-reshape-vs-truncate/min-p-third": 2 / np.log(5),
-        "08-continuous-temperature/gaussian-std": np.sqrt(0.25) * 2,
-        "08-continuous-temperature/std-factor": 0.7**2,
-        "08-continuous-temperature/exponent-d": 1 - 1 / 0.25,
-        "09-temperature-elsewhere/distill-grad": (
+        "10-continuous-temperature/gaussian-std": np.sqrt(0.25) * 2,
+        "10-continuous-temperature/std-factor": 0.7**2,
+        "10-continuous-temperature/exponent-d": 1 - 1 / 0.25,
+        "11-temperature-elsewhere/distill-grad": (
             tempered_softmax(np.array([2.0, 0, -1]), 4)[0]
             - tempered_softmax(np.array([1.0, 0.5, 0]), 4)[0]
         )
         / 4,
-        "09-temperature-elsewhere/regret": 1
+        "11-temperature-elsewhere/regret": 1
         - tempered_softmax(np.array([1.0, 0.5, 0]), 0.5) @ [1.0, 0.5, 0],
         "_entropy_check": entropy(np.array([0.5, 0.5])) - np.log(2),
     }

@@ -18,7 +18,7 @@ shows the code a learner must see. Modules:
 - ``tempered.flows``    a small 2-D normalising flow and sampling at a latent
   temperature
 - ``tempered.calibration`` temperature scaling, NLL and expected calibration error
-- ``tempered.classifiers`` the digits classifier of chapter 9 and the distillation loss
+- ``tempered.classifiers`` the digits classifier of chapter 11 and the distillation loss
 - ``tempered.relaxed``  Gumbel-softmax and straight-through gradient estimators
 - ``tempered.determinism`` pin thread counts and seeds so a rerun repeats itself
 - ``tempered.bandits``  Boltzmann exploration on a multi-armed bandit

@@ -1,7 +1,7 @@
 """Share an expensive, deterministic training between the processes of one test run.
 
 A chapter page and its notebook train the same small models with the same seeds
-(chapter 8's flows, for example). Under ``make test`` both run, in different
+(chapter 10's flows, for example). Under ``make test`` both run, in different
 processes: the book build and an nbval kernel. When the environment variable
 ``TEMPERED_RUN_CACHE`` names a folder (the test run sets one per run, see
 ``tests/book_build.py``), the first process to need a result computes it and

@@ -1,4 +1,4 @@
-"""Small torch classifiers for chapter 9: a teacher, its students, and their data.
+"""Small torch classifiers for chapter 11: a teacher, its students, and their data.
 
 The handwritten digits (scikit-learn's ``load_digits``: 1,797 images of 8 x 8
 pixels with values 0..16) are scaled to [0, 1] and split once at random by

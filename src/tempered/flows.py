@@ -13,7 +13,7 @@ of the plane:
   ``exp(s(x_a))`` (determinant ``exp(s(x_a))``, which varies from point to point).
 
 Sampling "at latent temperature tau" draws ``z ~ N(0, tau^2 I)`` and returns
-``f(z)``, as Glow, Glow-TTS and OverFlow do. Chapter 8 shows that this samples
+``f(z)``, as Glow, Glow-TTS and OverFlow do. Chapter 10 shows that this samples
 the latent density raised to the power ``1/tau^2``, and that the data density
 raised to the same power is sampled exactly only when every layer has a
 constant Jacobian determinant.
@@ -344,7 +344,7 @@ def total_variation(p, q) -> float:
 
 
 def fit_moons_flows(steps: int = 1200, n: int = 4000, seed: int = 0):
-    """Chapter 8's two flows: an additive and an affine one, each fitted to ``n``
+    """Chapter 10's two flows: an additive and an affine one, each fitted to ``n``
     two-moons points.
 
     Returns ``(flows, data, losses)``: a dict {"additive": Flow, "affine": Flow}, the

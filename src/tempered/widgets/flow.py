@@ -1,4 +1,4 @@
-"""A latent-temperature slider over samples of trained 2-D flows (chapter 8).
+"""A latent-temperature slider over samples of trained 2-D flows (chapter 10).
 
 The same latent draws ``eps`` are pushed through each flow at ``z = tau * eps``
 for the chosen ``tau``, so the points move continuously as the slider moves

@@ -253,7 +253,7 @@ def kl_minimising_temperature(
     ``log Z(β) - β E_p[u] - H(p)``, convex in β, with derivative
     ``E_q[u] - E_p[u]`` (q the tempered model): the mean of these derivatives
     increases with β, and bisection finds its zero to float64 precision. Fitting
-    T this way is temperature scaling (chapter 9) against exact targets.
+    T this way is temperature scaling (chapter 11) against exact targets.
 
     Raises ``ValueError`` if the minimum lies outside ``bracket`` (in T), or if
     the model gives a possible word the logit -inf (the KL is then infinite at
