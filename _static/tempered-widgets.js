@@ -6,7 +6,8 @@
  * logits embedded at build time. Kinds: "bars" (a distribution at temperature T), "two-logit",
  * "smooth-max", "tour-replay" (a recorded annealing run), "flow-samples" (pre-computed flow
  * samples at a latent temperature) and "truncation". Every control updates the existing SVG
- * elements in place instead of redrawing the figure.
+ * elements in place instead of redrawing the figure. Other scripts add kinds with
+ * TemperedWidgets.register(kind, draw): one file per chapter, _static/tempered-widgets-<topic>.js.
  *
  * The file is served as it is (no build step): an ES2020 classic script, linted by
  * web/eslint.config.js (`npm run lint` in web/).
@@ -879,7 +880,8 @@
     for (const root of document.querySelectorAll(".tempered-widget:not([data-ready])")) {
       const kind = root.getAttribute("data-kind");
       if (!Object.prototype.hasOwnProperty.call(KINDS, kind)) {
-        root.textContent = `unknown widget kind: ${kind}`;
+        // A kind may come from a later script (register); it is unknown once the page has loaded.
+        if (document.readyState === "complete") root.textContent = `unknown widget kind: ${kind}`;
         continue;
       }
       root.setAttribute("data-ready", "1");
@@ -892,7 +894,18 @@
     }
   }
 
-  window.TemperedWidgets = { init, temper, entropy, kinds: KINDS };
+  /** Adds a kind from another script (_static/tempered-widgets-*.js) and draws its widgets. */
+  function register(kind, draw) {
+    if (typeof kind !== "string" || typeof draw !== "function") {
+      throw new TypeError(
+        "TemperedWidgets.register(kind, draw): kind must be a string and draw a function");
+    }
+    KINDS[kind] = draw;
+    if (document.readyState !== "loading") init();
+  }
+
+  window.TemperedWidgets = { init, register, temper, entropy, kinds: KINDS };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();
+  window.addEventListener("load", init); // reports the kinds that no script registered
 })();
