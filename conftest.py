@@ -10,6 +10,8 @@ import importlib.util
 import os
 from pathlib import Path
 
+import pytest
+
 # One thread for BLAS and OpenMP, in pytest and in every kernel it starts: how a
 # reduction is split between threads changes its rounding. Set before NumPy or torch
 # is imported by a test; `make test-repro` overrides them to prove nothing depends
@@ -89,6 +91,7 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: run_rank(item.nodeid))
 
 
+@pytest.hookimpl(optionalhook=True)  # unknown to pytest when run with -p no:xdist
 def pytest_xdist_make_scheduler(config, log):
     """With ``--dist loadfile``: a file's tests stay on one worker (a notebook in one
     kernel, a module's fixtures built once), except the browser tests. Each of those

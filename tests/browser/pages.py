@@ -5,7 +5,8 @@ where the page has math, alt text on every image, at most 3 MB in all, and
 every static widget's figure changes when its slider moves (each chapter has one),
 and no code block or display equation is wider than the text column at 1280 pixels.
 Every page passes axe-core with no critical or serious violation (in dark mode, its
-colour-contrast rule); in the dark pass the window is then narrowed to a
+colour-contrast rule; MathJax's output is audited on one page, see MATH_AUDIT_PAGE);
+in the dark pass the window is then narrowed to a
 390-pixel phone: no page scrolls sideways, and a wide equation scrolls inside its own
 box with its number clear of it.
 Page weight is what the browser downloads from a server that gzips text assets, as
@@ -95,15 +96,33 @@ def phone_layout_problems(page) -> list[str]:
     )
 
 
-def axe_violations(page, rules=None) -> list[str]:
+# MathJax's output is three quarters of a chapter's DOM and makes axe-core three
+# times slower, yet it is the same markup on every page: MATH_AUDIT_PAGE audits it
+# (test_book_pages.py), and the other audits set it aside while axe runs and put it
+# back after, so that each page's own text, code, widgets and chrome are audited.
+MATH_AUDIT_PAGE = "book/01-why-temperature"
+_AXE_WITHOUT_MATH = """async options => {
+  const taken = [...document.querySelectorAll('mjx-container')].map(math => {
+    const stand_in = document.createElement('span');
+    math.replaceWith(stand_in);
+    return [math, stand_in];
+  });
+  try { return await axe.run(document, options); }
+  finally { for (const [math, stand_in] of taken) stand_in.replaceWith(math); }
+}"""
+
+
+def axe_violations(page, rules=None, with_math=False) -> list[str]:
     """Critical and serious violations axe-core finds on the page (its default
-    WCAG 2.x A/AA and best-practice rules, or only ``rules``)."""
+    WCAG 2.x A/AA and best-practice rules, or only ``rules``), with the typeset
+    math set aside unless ``with_math``."""
     if not page.evaluate("typeof axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE))
     options = {"resultTypes": ["violations"], "preload": False}
     if rules:
         options["runOnly"] = {"type": "rule", "values": rules}
-    result = page.evaluate("options => axe.run(document, options)", options)
+    run = "options => axe.run(document, options)" if with_math else _AXE_WITHOUT_MATH
+    result = page.evaluate(run, options)
     return [
         f"{v['id']} ({v['impact']}, {len(v['nodes'])}x): "
         + "; ".join(n["target"][0] for n in v["nodes"][:3])
@@ -117,6 +136,33 @@ def screenshot(page, name: str, **options) -> None:
     if os.environ.get("TEMPERED_SCREENSHOTS"):
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"{name.replace('/', '__')}.png"), **options)
+
+
+def check_math_markup(browser, site):
+    """axe-core on MathJax's output as well, light and dark, on one page with math."""
+    context, page, _, errors = open_page(browser, f"{site}/{MATH_AUDIT_PAGE}.html")
+    try:
+        page.wait_for_selector("mjx-container", state="attached", timeout=15_000)
+        assert page.locator("mjx-container[display=true]").count(), "no display math"
+        violations = axe_violations(page, with_math=True)
+        assert not violations, f"axe-core, with the math: {violations}"
+        dark_mode(page)
+        violations = axe_violations(page, rules=["color-contrast"], with_math=True)
+        assert not violations, f"axe-core, dark mode, with the math: {violations}"
+        assert not errors, f"console errors: {errors}"
+    finally:
+        context.close()
+
+
+def dark_mode(page):
+    """Switch the open page to dark mode in place, as the theme's button does."""
+    # Colours would otherwise fade between the themes while they are measured.
+    page.add_style_tag(content="*, *::before, *::after { transition: none !important }")
+    page.evaluate(
+        """() => { const html = document.documentElement;
+                   html.dataset.mode = 'dark'; html.dataset.theme = 'dark'; }"""
+    )
+    assert page.evaluate("document.documentElement.dataset.theme") == "dark"
 
 
 def check_page(browser, site, name):
@@ -160,13 +206,7 @@ def check_page(browser, site, name):
 def check_dark(page, name, errors):
     """Switched to dark mode, body and widget text keep a contrast of at least 4.5,
     axe finds nothing serious, and at phone width nothing is cut or scrolls sideways."""
-    # Colours would otherwise fade between the themes while they are measured.
-    page.add_style_tag(content="*, *::before, *::after { transition: none !important }")
-    page.evaluate(
-        """() => { const html = document.documentElement;
-                   html.dataset.mode = 'dark'; html.dataset.theme = 'dark'; }"""
-    )
-    assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+    dark_mode(page)
     assert not errors, f"console errors: {errors}"
     ratio = page.evaluate(CONTRAST_JS)
     assert ratio >= 4.5, f"body text contrast {ratio:.2f} in dark mode"

@@ -4,9 +4,14 @@ pages.check_page."""
 import pytest
 
 from tests.browser.pages import PAGES
+from tests.browser.pages import check_math_markup
 from tests.browser.pages import check_page
 
 
 @pytest.mark.parametrize("name", [p for p in PAGES if not p.startswith("notebooks/")])
 def test_book_page(browser, site, name):
     check_page(browser, site, name)
+
+
+def test_math_markup(browser, site):
+    check_math_markup(browser, site)
