@@ -46,8 +46,9 @@ $(WEB): web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# tools/build_book.py is `jupyter-book build` with the pages executed in parallel.
 book: $(STAMP) $(WEB)
-	$(OFFLINE) $(BIN)/jupyter-book build . -W -n --keep-going
+	$(OFFLINE) $(BIN)/python tools/build_book.py . -W -n --keep-going
 
 serve: book
 	$(BIN)/python -m http.server --bind 127.0.0.1 --directory _build/html 8000

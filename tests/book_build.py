@@ -54,8 +54,17 @@ def _build() -> tuple[bool, str]:
     # The execution cache is keyed on the pages' code only: a change in the package
     # would leave stale outputs, so every test run executes the pages afresh.
     shutil.rmtree(ROOT / "_build" / ".jupyter_cache", ignore_errors=True)
-    jupyter_book = Path(sys.executable).parent / "jupyter-book"
-    build = [str(jupyter_book), "build", str(ROOT), "-W", "-n", "--keep-going", "--all"]
+    # `jupyter-book build`, executing the pages in parallel (tools/build_book.py).
+    script = ROOT / "tools" / "build_book.py"
+    build = [
+        sys.executable,
+        str(script),
+        str(ROOT),
+        "-W",
+        "-n",
+        "--keep-going",
+        "--all",
+    ]
     # Offline for real: a network namespace with only loopback (and the Python guard).
     result = subprocess.run(
         offline.command(build),
