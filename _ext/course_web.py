@@ -50,7 +50,10 @@ VENDOR = [
             "ort-wasm-simd-threaded.wasm",
         )
     ),
-    ("@huggingface/tokenizers/dist/tokenizers.min.mjs", "tokenizers/tokenizers.min.mjs"),
+    (
+        "@huggingface/tokenizers/dist/tokenizers.min.mjs",
+        "tokenizers/tokenizers.min.mjs",
+    ),
 ]
 
 

@@ -357,17 +357,25 @@
     return ui;
   }
 
+  /** The axis' end: the largest value shown, rounded up to a tenth (at most 1). */
+  function axisEnd(values) {
+    let top = 0;
+    for (const v of values) if (v > top) top = v;
+    return Math.min(1, Math.max(0.1, Math.ceil(top * 10 - 1e-9) / 10));
+  }
+
   function drawBars(ui, rows, drawn, alt) {
     const W = 640;
     const rowH = 22;
-    const left = 170;
-    const right = 70;
-    const H = rowH * rows.length + 34;
+    const left = 190;
+    const right = 60;
+    const H = rowH * rows.length + 50;
     ui.figure.textContent = "";
     const svg = svgEl("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": alt },
       ui.figure);
     svgEl("title", {}, svg, alt);
-    const scale = (W - left - right);
+    const end = axisEnd(rows.map((row) => row.p).concat(drawn || []));
+    const scale = (W - left - right) / end;
     rows.forEach((row, r) => {
       const y = 6 + r * rowH;
       svgEl("text", { x: left - 8, y: y + 15, class: "tl-label", "text-anchor": "end" }, svg,
@@ -382,8 +390,15 @@
       }
     });
     const axisY = 6 + rows.length * rowH + 2;
-    svgEl("line", { x1: left, x2: left + scale, y1: axisY, y2: axisY, class: "tl-axis" }, svg);
-    svgEl("text", { x: left + scale / 2, y: axisY + 22, class: "tl-label",
+    svgEl("line", { x1: left, x2: left + end * scale, y1: axisY, y2: axisY, class: "tl-axis" },
+      svg);
+    for (const tick of [0, end / 2, end]) {
+      const x = left + tick * scale;
+      svgEl("line", { x1: x, x2: x, y1: axisY, y2: axisY + 4, class: "tl-axis" }, svg);
+      svgEl("text", { x, y: axisY + 16, class: "tl-value", "text-anchor": "middle" }, svg,
+        String(Number(tick.toFixed(2))));
+    }
+    svgEl("text", { x: left + (end * scale) / 2, y: axisY + 36, class: "tl-label",
       "text-anchor": "middle" }, svg, drawn
       ? "probability (bars) and share of 1,000 draws (black ticks)" : "probability");
   }
@@ -434,7 +449,7 @@
         label: shownToken(current.model.piece(i)), p: p[i],
         cls: legal && !legal.has(i) ? "tl-bar tl-impossible" : "tl-bar",
       }));
-      rows.push({ label: `all other ${V - TOP_N} tokens`, p: rest, cls: "tl-bar tl-rest" });
+      rows.push({ label: `other ${V - TOP_N} tokens`, p: rest, cls: "tl-bar tl-rest" });
       let drawnRows = null;
       if (drawn && drawn.key === JSON.stringify([s, current.ids])) {
         const counts = shown.map((i) => drawn.counts.get(i) || 0);

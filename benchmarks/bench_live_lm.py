@@ -1,4 +1,4 @@
-"""The live next-token widget in headless Chromium, from the built book on a local server.
+"""The live next-token widget in headless Chromium, the built book on a local server.
 
 Per model: load-ms (runtime, tokenizer and model, in a fresh page), first-token-ms
 (tokenize a 64-token prompt and run the first forward step), per-token-ms (median
@@ -44,13 +44,14 @@ MEASURE = """async ([name, prompt]) => {
 RETEMPER = """async (name) => {
   const root = document.querySelector(".tempered-live-lm");
   root.querySelector(".tl-start").click();
-  while (!root.querySelector("svg[role=img]")) await new Promise((r) => setTimeout(r, 20));
+  const wait = () => new Promise((r) => setTimeout(r, 20));
+  while (!root.querySelector("svg[role=img]")) await wait();
   const select = root.querySelector("select");
   if (select.value !== name) {
     const before = root.dataset.state;
     select.value = name;
     select.dispatchEvent(new Event("change"));
-    while (root.dataset.state === before) await new Promise((r) => setTimeout(r, 20));
+    while (root.dataset.state === before) await wait();
   }
   const slider = root.querySelector("input[type=range]");
   const times = [];
@@ -69,7 +70,10 @@ RETEMPER = """async (name) => {
 
 def on_demand_gzip_bytes() -> int:
     vendor = HTML / "vendor"
-    files = [*(vendor / "onnxruntime-web").iterdir(), *(vendor / "tokenizers").iterdir()]
+    files = [
+        *(vendor / "onnxruntime-web").iterdir(),
+        *(vendor / "tokenizers").iterdir(),
+    ]
     files += [f for f in (vendor / "live-lm").rglob("*") if f.is_file()]
     return sum(len(gzip.compress(f.read_bytes(), 6)) for f in files)
 

@@ -1,4 +1,4 @@
-"""The live next-token widget (_static/tempered-live-lm.js) against PyTorch and tempered.
+"""The live next-token widget (_static/tempered-live-lm.js) against PyTorch, tempered.
 
 One page of chapter 6 is opened for the whole file (module fixture) and each model
 is loaded in it once; every batch of prompts is evaluated inside one
@@ -231,7 +231,9 @@ def _start(page):
 def test_widget_bad_input_seed_and_offline(live, site):
     page, requests, errors = live
     widget = _start(page)
-    assert page.evaluate(TWIN_HIDDEN), "the static twin should give way to the live widget"
+    assert page.evaluate(TWIN_HIDDEN), (
+        "the static twin should give way to the live widget"
+    )
     assert widget.locator("svg title").inner_text().startswith("Next-token")
     message = widget.locator(".tl-message")
     prompt = widget.get_by_label("Prompt")
@@ -240,7 +242,8 @@ def test_widget_bad_input_seed_and_offline(live, site):
         before = widget.get_attribute("data-state")
         prompt.fill(text)
         page.wait_for_function(
-            "b => document.querySelector('.tempered-live-lm').dataset.state !== b", arg=before
+            "b => document.querySelector('.tempered-live-lm').dataset.state !== b",
+            arg=before,
         )
         return message.inner_text()
 

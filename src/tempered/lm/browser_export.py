@@ -42,7 +42,7 @@ from .loader import BUNDLED
 from .loader import MODELS_DIR
 
 #: Bump to export again when the exported graph or the manifest changes.
-EXPORT_VERSION = "1"
+EXPORT_VERSION = "3"
 COPIED = ("tokenizer.json", "tokenizer_config.json")
 
 
@@ -66,8 +66,10 @@ def next_token_logprobs(model, tokenizer, prompt: str):
     computes from the exported model."""
     torch = require("torch", "lm", "next_token_logprobs")
     ids, _ = context_ids(tokenizer, prompt, model.config.n_positions)
+    ids = torch.tensor([ids])
     with torch.no_grad():
-        logits = model(torch.tensor([ids])).logits[0, -1].double()
+        out = model(input_ids=ids, attention_mask=torch.ones_like(ids))
+    logits = out.logits[0, -1].double()
     return torch.log_softmax(logits, dim=-1).numpy()
 
 
@@ -95,7 +97,14 @@ class _LastLogits:
                 self.model = model
 
             def forward(self, input_ids):
-                return self.model(input_ids=input_ids, use_cache=False).logits[0, -1]
+                # An explicit all-ones mask: without one, transformers looks for packed
+                # sequences with torch.diff, which the ONNX exporter cannot translate.
+                mask = torch.ones_like(input_ids)
+                hidden = self.model.transformer(
+                    input_ids=input_ids, attention_mask=mask, use_cache=False
+                ).last_hidden_state
+                # The output layer on the last position only: the others are not needed.
+                return self.model.lm_head(hidden[0, -1])
 
         return LastLogits()
 
@@ -119,6 +128,57 @@ def _grammar_tables(tokenizer) -> dict:
     return {"start": 0, "states": states, "words": words}
 
 
+def _compact(path: Path) -> None:
+    """Halve the ONNX file without changing a single weight.
+
+    The committed weights are float16, so every float32 initializer the exporter
+    writes is exactly a float16 number: store it as float16 with a ``Cast`` to
+    float32 in the graph (onnxruntime folds it when the session starts). The output
+    matrix, tied to the token embedding, is written as a ``Transpose`` of it rather
+    than a second copy.
+    """
+    import numpy as np
+
+    onnx = require("onnx", "lm", "export_model")
+    from onnx import helper
+    from onnx import numpy_helper
+
+    model = onnx.load(str(path))
+    graph = model.graph
+    arrays = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
+    wte = next(n for n in arrays if n.endswith("wte.weight"))
+    casts, transposes, kept = [], [], []
+    for tensor in graph.initializer:
+        a = arrays[tensor.name]
+        if (
+            tensor.name != wte
+            and a.shape == arrays[wte].shape[::-1]
+            and np.array_equal(a, arrays[wte].T)
+        ):
+            transposes.append(
+                helper.make_node("Transpose", [wte], [tensor.name], perm=[1, 0])
+            )
+        elif a.dtype == np.float32 and np.array_equal(
+            a.astype(np.float16).astype(np.float32), a
+        ):
+            half = f"{tensor.name}.float16"
+            kept.append(numpy_helper.from_array(a.astype(np.float16), half))
+            casts.append(
+                helper.make_node(
+                    "Cast", [half], [tensor.name], to=onnx.TensorProto.FLOAT
+                )
+            )
+        else:
+            kept.append(tensor)
+    del graph.initializer[:]
+    graph.initializer.extend(kept)
+    nodes = casts + transposes + list(graph.node)
+    del graph.node[:]
+    graph.node.extend(nodes)
+    onnx.checker.check_model(model)
+    onnx.save(model, str(path))
+
+
 def export_model(name: str, folder: Path) -> None:
     """Write the browser files of bundled model ``name`` into ``folder``."""
     if name not in BUNDLED:
@@ -140,12 +200,16 @@ def export_model(name: str, folder: Path) -> None:
         opset_version=17,
         dynamo=False,
     )
+    _compact(folder / "model.onnx")
     for file in COPIED:
         shutil.copy2(MODELS_DIR / name / file, folder / file)
     manifest = {
         "name": name,
-        "files": {"model": "model.onnx", "tokenizer": "tokenizer.json",
-                  "tokenizer_config": "tokenizer_config.json"},
+        "files": {
+            "model": "model.onnx",
+            "tokenizer": "tokenizer.json",
+            "tokenizer_config": "tokenizer_config.json",
+        },
         "vocab_size": int(model.config.vocab_size),
         "context_length": n_ctx,
         "bos_id": int(tokenizer.eos_token_id),
