@@ -19,6 +19,7 @@
   const T_MIN = 0.05;
   const T_MAX = 20;
   const SLIDER_MAX = 1000;
+  const BINS = [0.01, 0.1, 0.5, Infinity]; // colour classes tl-p0..tl-p3 of generated tokens
   const MODEL_LABELS = { grammar: "grammar (toy English)", austen: "austen (Jane Austen)" };
 
   /* ---- Arithmetic on one row of logits (checked against tempered.truncation by the tests) */
@@ -194,8 +195,11 @@
     }
 
     /** {ids, dropped, total}: [start] + tokens, left-truncated to the context length. */
-    context(prompt, extra = []) {
-      const ids = [this.manifest.bos_id, ...this.encode(prompt), ...extra];
+    context(prompt) {
+      return this.window([this.manifest.bos_id, ...this.encode(prompt)]);
+    }
+
+    window(ids) {
       const dropped = Math.max(ids.length - this.manifest.context_length, 0);
       return { ids: ids.slice(dropped), dropped, total: ids.length };
     }
@@ -354,6 +358,12 @@
     ui.stats = el("p", { class: "tl-stats" }, root);
     ui.figure = el("div", { class: "tl-figure" }, root);
     ui.text = el("p", { class: "tl-generated", "aria-live": "polite" }, root);
+    const legend = el("p", { class: "tl-legend" }, root, "Generated tokens are coloured by the "
+      + "probability they were drawn with: ");
+    ["below 0.01", "0.01 to 0.1", "0.1 to 0.5", "0.5 or more"].forEach((text, i) => {
+      el("span", { class: `tl-token tl-p${i}` }, legend, text);
+      if (i < 3) legend.appendChild(document.createTextNode(", "));
+    });
     return ui;
   }
 
@@ -449,7 +459,7 @@
         label: shownToken(current.model.piece(i)), p: p[i],
         cls: legal && !legal.has(i) ? "tl-bar tl-impossible" : "tl-bar",
       }));
-      rows.push({ label: `other ${V - TOP_N} tokens`, p: rest, cls: "tl-bar tl-rest" });
+      rows.push({ label: `(all ${V - TOP_N} others)`, p: rest, cls: "tl-bar tl-rest" });
       let drawnRows = null;
       if (drawn && drawn.key === JSON.stringify([s, current.ids])) {
         const counts = shown.map((i) => drawn.counts.get(i) || 0);
@@ -595,13 +605,14 @@
       ui.text.textContent = "";
       el("span", { class: "tl-prompt-echo" }, ui.text, prompt);
       const out = [];
+      const start = [model.manifest.bos_id, ...model.encode(prompt)];
       try {
         for (let j = 0; j < n; j++) {
-          const ctx = model.context(prompt, out);
+          const ctx = model.window(start.concat(out));
           const p = softmax(warp(await model.logits(ctx.ids), s));
           const id = draw(p, next());
           out.push(id);
-          const bin = Math.min(3, Math.floor(p[id] * 4));
+          const bin = BINS.findIndex((edge) => p[id] < edge);
           el("span", { class: `tl-token tl-p${bin}`, title: `p = ${fmt(p[id])}` }, ui.text,
             model.piece(id));
         }

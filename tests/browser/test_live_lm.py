@@ -211,8 +211,9 @@ def _widget(page):
 
 def _generate(page, seed):
     widget = _widget(page)
-    widget.get_by_label("Seed").fill(str(seed))
-    widget.get_by_label("Seed").press("Tab")
+    widget.get_by_label("Tokens", exact=True).fill("8")
+    widget.get_by_label("Seed", exact=True).fill(str(seed))
+    widget.get_by_label("Seed", exact=True).press("Tab")
     widget.get_by_role("button", name="Generate").click()
     page.wait_for_function(
         "() => document.querySelector('.tempered-live-lm[data-generated]') &&"
@@ -234,9 +235,9 @@ def test_widget_bad_input_seed_and_offline(live, site):
     assert page.evaluate(TWIN_HIDDEN), (
         "the static twin should give way to the live widget"
     )
-    assert widget.locator("svg title").inner_text().startswith("Next-token")
+    assert widget.locator("svg title").text_content().startswith("Next-token")
     message = widget.locator(".tl-message")
-    prompt = widget.get_by_label("Prompt")
+    prompt = widget.get_by_label("Prompt", exact=True)
 
     def state_after(text):
         before = widget.get_attribute("data-state")
@@ -256,7 +257,7 @@ def test_widget_bad_input_seed_and_offline(live, site):
     assert widget.locator("script").count() == 0
     assert "leaves the grammar" in state_after("the the")
     state_after("the girls that chase the")
-    T = widget.get_by_label("T =")
+    T = widget.get_by_label("T =", exact=True)
     for bad, words in (("warm", "must be a number"), ("-1", "at least 0")):
         T.fill(bad)
         T.press("Enter")
@@ -269,7 +270,7 @@ def test_widget_bad_input_seed_and_offline(live, site):
     T.press("Enter")
     assert json.loads(widget.get_attribute("data-state"))["s"]["T"] == 2
     assert message.inner_text() == ""
-    widget.get_by_label("Model").select_option("austen")
+    widget.get_by_label("Model", exact=True).select_option("austen")
     page.wait_for_function(
         "() => document.querySelector('.tempered-live-lm .tl-stats')"
         ".textContent.includes('4096 tokens')"
@@ -280,13 +281,13 @@ def test_widget_bad_input_seed_and_offline(live, site):
     assert widget.locator("line.tl-drawn").count() == 11
     page.reload(wait_until="networkidle")
     _start(page)
-    _widget(page).get_by_label("Model").select_option("austen")
+    _widget(page).get_by_label("Model", exact=True).select_option("austen")
     page.wait_for_function(
         "() => document.querySelector('.tempered-live-lm .tl-stats')"
         ".textContent.includes('4096 tokens')"
     )
-    _widget(page).get_by_label("T =").fill("2")
-    _widget(page).get_by_label("T =").press("Enter")
+    _widget(page).get_by_label("T =", exact=True).fill("2")
+    _widget(page).get_by_label("T =", exact=True).press("Enter")
     assert _generate(page, 7) == first, "the same seed gave other tokens after a reload"
     assert not [u for u in requests if not is_local(u)]
     assert not errors, errors
