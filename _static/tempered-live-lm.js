@@ -410,7 +410,7 @@
     }
     svgEl("text", { x: left + (end * scale) / 2, y: axisY + 36, class: "tl-label",
       "text-anchor": "middle" }, svg, drawn
-      ? "probability (bars) and share of 1,000 draws (black ticks)" : "probability");
+      ? "probability (bars) and share of 1,000 draws (ticks)" : "probability");
   }
 
   function start(root) {
