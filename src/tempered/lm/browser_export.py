@@ -139,7 +139,7 @@ def _compact(path: Path) -> None:
     """
     import numpy as np
 
-    onnx = require("onnx", "lm", "export_model")
+    onnx = require("onnx", "onnx", "tempered.lm.browser_export")
     from onnx import helper
     from onnx import numpy_helper
 
@@ -184,6 +184,7 @@ def export_model(name: str, folder: Path) -> None:
     if name not in BUNDLED:
         raise ValueError(f"export_model: name must be one of {BUNDLED}, got {name!r}")
     torch = require("torch", "lm", "export_model")
+    require("onnx", "onnx", "tempered.lm.browser_export")  # torch.onnx writes with it
     from .loader import load_model
 
     model, tokenizer = load_model(name)
