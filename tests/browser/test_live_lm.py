@@ -82,8 +82,33 @@ PROMPTS = {
 def live(browser, site):
     """(page, requests, errors) of chapter 6, kept open for the whole file."""
     context, page, requests, errors = open_page(browser, f"{site}/{PAGE}")
+    page.initial_requests = list(requests)
     yield page, requests, errors
     context.close()
+
+
+def test_nothing_loads_before_start(live):
+    page, _, _ = live
+    heavy = [u for u in page.initial_requests if "live-lm/" in u or "onnxruntime" in u]
+    assert not heavy, f"fetched before the reader started the widget: {heavy}"
+    assert page.locator(".tempered-live-lm .tl-start").is_visible()
+
+
+def test_without_webassembly_the_static_twin_stays(browser, site):
+    context = browser.new_context()
+    context.add_init_script("delete window.WebAssembly;")
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(f"{site}/{PAGE}", wait_until="domcontentloaded")
+        live = page.locator(".tempered-live-lm").first
+        assert "no WebAssembly" in live.inner_text()
+        assert live.locator("button").count() == 0
+        assert page.locator(".tempered-widget").first.is_visible()
+        assert not errors
+    finally:
+        context.close()
 
 
 @pytest.fixture(scope="module")
