@@ -10,6 +10,7 @@ import json
 import numpy as np
 import pytest
 
+from tests.browser.pages import axe_violations
 from tests.browser.pages import is_local
 from tests.browser.pages import open_page
 
@@ -304,6 +305,7 @@ def test_widget_bad_input_seed_and_offline(live, site):
     assert _generate(page, 7) == first and _generate(page, 8) != first
     widget.get_by_role("button", name="Draw 1,000").click()
     assert widget.locator("line.tl-drawn").count() == 11
+    assert not axe_violations(page), "axe-core: the started widget"
     page.reload(wait_until="networkidle")
     _start(page)
     _widget(page).get_by_label("Model", exact=True).select_option("austen")
