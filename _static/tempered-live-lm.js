@@ -99,6 +99,21 @@
     return first ? z : z.map((v) => v / s.T);
   }
 
+  /** The n largest entries' indices, largest first (ties: lower index first), in one pass. */
+  function topIndices(p, n) {
+    const top = [];
+    for (let i = 0; i < p.length; i++) {
+      if (top.length === n && p[i] <= p[top[n - 1]]) continue;
+      let j = top.length === n ? n - 1 : top.length;
+      while (j > 0 && p[top[j - 1]] < p[i]) {
+        top[j] = top[j - 1];
+        j -= 1;
+      }
+      top[j] = i;
+    }
+    return top;
+  }
+
   function entropy(p) {
     let h = 0;
     for (const v of p) if (v > 0) h -= v * Math.log(v);
@@ -134,7 +149,7 @@
   }
 
   const math = { logSoftmax, softmax, warp, entropy, mulberry32, draw, topKKeep, topPKeep,
-    minPKeep };
+    minPKeep, topIndices };
 
   /* ---- Loading: runtime, tokenizer library and models, once per page ---------------------- */
 
@@ -443,10 +458,10 @@
       const z = warp(current.logits, s);
       const p = softmax(z);
       const V = p.length;
-      const order = Array.from(p, (_, i) => i).sort((a, b) => p[b] - p[a] || a - b);
-      const shown = order.slice(0, TOP_N);
+      const shown = topIndices(p, TOP_N);
+      const inTop = new Set(shown);
       let rest = 0;
-      for (const i of order.slice(TOP_N)) rest += p[i];
+      for (let i = 0; i < V; i++) if (!inTop.has(i)) rest += p[i];
       let kept = 0;
       for (const v of p) if (v > 0) kept += 1;
       const legal = current.grammar && current.grammar.legal;
