@@ -11,6 +11,8 @@
   from ``web/node_modules`` (installed by ``npm ci`` in ``make book``) into
   ``<html>/vendor``, where ``_config.yml`` points ``mathjax_path`` and
   ``nb_ipywidgets_js``; nothing is fetched from a CDN by the reader.
+- Exports the bundled models to ONNX for the live widget into ``<html>/vendor/live-lm``
+  (``tempered.lm.browser_export``; cached in ``_build/live-lm`` by their hash).
 - Writes ``<html>/downloads/temperature-notebooks.zip`` with every notebook.
 - Drops repeated identical <script> entries from pages.
 """
@@ -38,6 +40,20 @@ VENDOR = [
     ("mathjax/es5/adaptors", "mathjax/adaptors"),
     ("requirejs/require.js", "require.js"),
     ("@jupyter-widgets/html-manager/dist", "html-manager"),
+    # The live next-token widget (_static/tempered-live-lm.js): the ONNX runtime's
+    # WebAssembly build and the tokenizer library, fetched only when a reader starts it.
+    *(
+        (f"onnxruntime-web/dist/{name}", f"onnxruntime-web/{name}")
+        for name in (
+            "ort.wasm.min.js",
+            "ort-wasm-simd-threaded.mjs",
+            "ort-wasm-simd-threaded.wasm",
+        )
+    ),
+    (
+        "@huggingface/tokenizers/dist/tokenizers.min.mjs",
+        "tokenizers/tokenizers.min.mjs",
+    ),
 ]
 
 
@@ -88,6 +104,9 @@ def _copy_assets(app, exception):
             shutil.copytree(source, target, dirs_exist_ok=True)
         else:
             shutil.copy2(source, target)
+    from tempered.lm.browser_export import export_for_book
+
+    export_for_book(ROOT / "_build" / "live-lm", outdir / "vendor" / "live-lm")
     repository = course_publish.configured_repository()
     course_publish.write_notebooks_zip(
         outdir / "downloads" / "temperature-notebooks.zip", repository
