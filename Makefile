@@ -1,5 +1,5 @@
 # Temperature course: two commands do everything, and each creates the environment it needs.
-#   make book   build the HTML book into _build/html (first run also creates .venv: ~3 min)
+#   make book   build the HTML book into _build/html (first run also creates .venv with uv: ~1 min)
 #   make test   run every test: lint, package, notebooks (nbval), book build, browser, assignments
 #   make test-fast   lint, unit and property tests only (about a minute)
 #   make test-repro  notebooks, unit tests, book and browser tests on other floating-point kernels
