@@ -56,7 +56,9 @@ def _static_kernels(app, config):
 def _publishing(app, config):
     """Repository buttons, base URL, version and footer from the one setting."""
     repository = course_publish.configured_repository()
-    config.html_theme_options.update(course_publish.theme_options(repository))
+    config.html_theme_options.update(
+        course_publish.theme_options(repository, course_publish.launch_branch())
+    )
     baseurl = course_publish.site_url(repository)
     config.html_baseurl = baseurl or ""
     config.sitemap_url_scheme = "{link}"  # no language or version in the URLs

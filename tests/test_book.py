@@ -81,9 +81,10 @@ def test_notebook_pages_offer_launch_buttons_and_a_download(built_book, page):
     # both cases of the options): this run's build has it set in CI, not locally.
     html = (built_book / f"{page}.html").read_text()
     repository = course_publish.configured_repository()
+    branch = course_publish.launch_branch()
     launch = [
-        f"mybinder.org/v2/gh/{repository}/main?urlpath=tree/{page}.ipynb",
-        f"colab.research.google.com/github/{repository}/blob/main/{page}.ipynb",
+        f"mybinder.org/v2/gh/{repository}/{branch}?urlpath=tree/{page}.ipynb",
+        f"colab.research.google.com/github/{repository}/blob/{branch}/{page}.ipynb",
         f"github.com/{repository}/issues/new",
     ]
     if repository:
