@@ -107,7 +107,7 @@ pdf: $(STAMP) $(WEB) tex
 test-pdf: pdf
 	$(BIN)/python tools/check_pdf.py _build/latex
 
-VERSION = $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+VERSION = $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' src/tempered/__init__.py)
 RELEASE := _build/release
 
 notebooks-zip: $(STAMP)

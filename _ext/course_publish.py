@@ -41,10 +41,13 @@ _REPOSITORY_LINE = re.compile(r'^REPOSITORY = "[^"\n]*"', re.MULTILINE)
 
 
 def version() -> str:
-    """The course's version, kept in one place: pyproject.toml's ``version``."""
-    # A regular expression rather than tomllib, which Python 3.10 lacks.
-    text = (ROOT / "pyproject.toml").read_text()
-    return re.search(r'^version = "([^"]+)"', text, re.MULTILINE)[1]
+    """The course's version, kept in one place: ``tempered.__version__``.
+
+    Read from the source rather than imported, so that the build needs no
+    installed package for it (pyproject.toml reads it the same way).
+    """
+    text = (ROOT / "src" / "tempered" / "__init__.py").read_text()
+    return re.search(r'^__version__ = "([^"]+)"', text, re.MULTILINE)[1]
 
 
 def configured_repository(environ=None) -> str | None:

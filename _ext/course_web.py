@@ -3,7 +3,7 @@
 - Takes the repository and the site's URL from one setting (``course_publish``):
   repository, issue and launch buttons, ``html_baseurl`` (canonical links,
   sitemap, social cards), and the Colab install cell of the served notebooks.
-- Shows the version (pyproject.toml) and the licences in the footer.
+- Shows the version (``tempered.__version__``) and the licences in the footer.
 
 - Sets ``TEMPERED_STATIC_BOOK=1`` so that notebook kernels started by the build
   show the static twins of the widgets (see ``tempered.widgets.static``).

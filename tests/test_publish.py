@@ -288,6 +288,10 @@ def test_pages_workflow_pushes_stamped_notebooks_to_the_branch_the_buttons_open(
 def test_version_is_kept_in_one_place_and_named_alike():
     version = course_publish.version()
     assert re.fullmatch(r"\d+\.\d+\.\d+", version)
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert 'dynamic = ["version"]' in pyproject
+    assert 'version = { attr = "tempered.__version__" }' in pyproject
+    assert not re.search(r'^version = "', pyproject, re.M), "a second version"
     citation = yaml.safe_load((ROOT / "CITATION.cff").read_text())
     assert str(citation["version"]) == version
     changelog = (ROOT / "CHANGELOG.md").read_text()
