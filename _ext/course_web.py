@@ -143,6 +143,17 @@ def _citation_roles(app, pagename, templatename, context, doctree):
         )
 
 
+def _launch_only_notebooks(app, pagename, templatename, context, doctree):
+    """Binder and Colab buttons on the notebook pages only.
+
+    The theme gives them to the executable chapter pages too, whose MyST source
+    Colab cannot open and Binder opens as plain text.
+    """
+    buttons = context.get("header_buttons")
+    if buttons and Path(app.env.doc2path(pagename)).suffix != ".ipynb":
+        buttons[:] = [b for b in buttons if b.get("label") != "launch-buttons"]
+
+
 def _drop_repeated_scripts(app, pagename, templatename, context, doctree):
     """Keep the first of identical <script> entries.
 
@@ -161,12 +172,19 @@ def _drop_repeated_scripts(app, pagename, templatename, context, doctree):
     context["script_files"] = unique
 
 
+def connect_publishing(app):
+    """The handlers that follow the one repository setting (tests use them alone)."""
+    app.connect("config-inited", _publishing)
+    # After the theme's handler (priority 501), which adds the launch buttons.
+    app.connect("html-page-context", _launch_only_notebooks, priority=900)
+
+
 def setup(app):
     # A sitemap needs the site's URL; a local build without a repository has none.
     if course_publish.site_url(course_publish.configured_repository()):
         app.setup_extension("sphinx_sitemap")
     app.connect("config-inited", _static_kernels)
-    app.connect("config-inited", _publishing)
+    connect_publishing(app)
     app.connect("source-read", _stamp_notebook_source)
     app.connect("html-page-context", _drop_repeated_scripts)
     app.connect("html-page-context", _citation_roles)

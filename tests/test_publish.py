@@ -77,7 +77,23 @@ nb_execution_mode = "off"
 
 
 def setup(app):
-    app.connect("config-inited", course_web._publishing)
+    course_web.connect_publishing(app)
+"""
+
+
+CHAPTER_PAGE = """---
+jupytext:
+  text_representation:
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  name: python3
+---
+# A chapter
+
+```{code-cell} ipython3
+1 + 1
+```
 """
 
 
@@ -93,7 +109,11 @@ def build_one_notebook_page(tmp_path, monkeypatch, environ) -> str:
     source = tmp_path / "src"
     (source / "notebooks").mkdir(parents=True)
     (source / "conf.py").write_text(MINI_CONF.format(ext=str(ROOT / "_ext")))
-    (source / "index.md").write_text("# Mini\n\n```{toctree}\nnotebooks/nb\n```\n")
+    (source / "index.md").write_text(
+        "# Mini\n\n```{toctree}\nnotebooks/nb\nchapter\n```\n"
+    )
+    # An executable MyST page, as the chapters are: no launch buttons there.
+    (source / "chapter.md").write_text(CHAPTER_PAGE)
     notebook = {
         "cells": [
             {"cell_type": "markdown", "id": "a", "metadata": {}, "source": "# A"},
@@ -121,6 +141,9 @@ def build_one_notebook_page(tmp_path, monkeypatch, environ) -> str:
     )
     app.build()
     assert app.statuscode == 0, warnings.getvalue()
+    chapter = (tmp_path / "html" / "chapter.html").read_text()
+    for button in ["mybinder.org", "colab.research.google.com"]:
+        assert button not in chapter, f"{button} on an executable MyST page"
     return (tmp_path / "html" / "notebooks" / "nb.html").read_text()
 
 
