@@ -13,9 +13,11 @@
 #   make pdf    the whole book as one PDF, _build/latex/book.pdf (installs TeX Live from Debian if needed)
 #   make test-pdf  build the PDF and check it (glyphs, references, empty chapters, raw LaTeX, overfull boxes)
 #   make release-assets  the checked PDF and the notebooks zip in _build/release/ (the release workflow)
+#   make stamp-repository  name the repository in the notebooks' install cell (the launch branch only)
 #   make linkcheck  check every external link of the book (needs the network; weekly in CI)
 # Publishing: TEMPERED_REPOSITORY=owner/name (GITHUB_REPOSITORY in GitHub Actions) sets the
 # repository, issue and launch buttons and the site's URL; without it the buttons are left out.
+# TEMPERED_LAUNCH_BRANCH (the pages workflow: launch) is the branch the Binder and Colab buttons open.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -25,7 +27,7 @@ WEB    := web/node_modules/.installed
 OFFLINE := $(BIN)/python tests/netguard/offline.py
 
 .PHONY: env book serve test test-fast test-repro lint bench notebooks clean browser tex pdf test-pdf \
-        release-assets notebooks-zip linkcheck assignments grade sandbox quizzes
+        release-assets notebooks-zip stamp-repository linkcheck assignments grade sandbox quizzes
 
 env: $(STAMP)
 
@@ -114,7 +116,7 @@ pdf: $(STAMP) $(WEB) tex
 test-pdf: pdf
 	$(BIN)/python tools/check_pdf.py _build/latex
 
-VERSION = $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+VERSION = $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' src/tempered/__init__.py)
 RELEASE := _build/release
 
 notebooks-zip: $(STAMP)
@@ -123,6 +125,11 @@ notebooks-zip: $(STAMP)
 release-assets: test-pdf notebooks-zip
 	cp _build/latex/book.pdf $(RELEASE)/temperature-$(VERSION).pdf
 	@ls -l $(RELEASE)
+
+# The launch branch's notebooks name the repository in their install cell (TEMPERED_REPOSITORY,
+# or GITHUB_REPOSITORY): the pages workflow runs it there, never on main (_ext/course_publish.py).
+stamp-repository:
+	$(PYTHON) _ext/course_publish.py stamp
 
 # External links (needs the network): a weekly workflow, never part of make test.
 linkcheck: $(STAMP) $(WEB)

@@ -5,7 +5,7 @@
   wrapping mid-word, lets inline code break after hyphens and keeps table columns
   at least 80 pt wide (no names running over a column), and lets the
   bibliography sit under the References chapter's own heading instead of a
-  second, unnumbered chapter.
+  second, unnumbered chapter; the introduction's footer names no "CONTENTS".
 - The bibliography entries, which Sphinx gathers at the end of the document, are
   moved into the References chapter (which was otherwise empty on paper).
 - A proof is printed as text that starts with *Proof.* and ends with a square,
@@ -33,6 +33,10 @@ PREAMBLE = r"""
 % Table columns at least 80 pt wide: tabulary otherwise squeezes a column of names below
 % the width of its longest word (the instructor guide's assignments table).
 \setlength{\tymin}{80pt}
+% The introduction, between the contents and chapter 1, has no running "CONTENTS" mark.
+\makeatletter
+\g@addto@macro\sphinxtableofcontents{\markboth{}{}}
+\makeatother
 % The bibliography goes under the References chapter's heading (course_latex.py).
 \makeatletter
 \renewenvironment{sphinxthebibliography}[1]

@@ -8,8 +8,16 @@ base URL (canonical links, sitemap, social cards), and the Colab install cell of
 the notebooks the site and the release serve. With no repository set the build
 leaves those buttons out instead of pointing them somewhere that does not exist.
 
-Run as a script it writes the notebooks zip of a release:
-``python _ext/course_publish.py zip OUT.zip``.
+The Binder and Colab buttons open a notebook on GitHub, not the site's copy, so
+its install cell must name the repository too. The committed notebooks cannot
+(a fork would name another repository), so the pages workflow pushes them,
+stamped, to a branch of their own, ``TEMPERED_LAUNCH_BRANCH`` (``launch``), and
+the buttons open that branch; without the setting they open ``main``.
+
+Run as a script it writes the notebooks zip of a release,
+``python _ext/course_publish.py zip OUT.zip``, or stamps the repository into the
+notebooks in place, ``python _ext/course_publish.py stamp`` (the pages workflow,
+on the launch branch only).
 """
 
 from __future__ import annotations
@@ -24,17 +32,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 REPOSITORY_SETTINGS = ("TEMPERED_REPOSITORY", "GITHUB_REPOSITORY")
 BASEURL_SETTING = "TEMPERED_BASEURL"
+LAUNCH_BRANCH_SETTING = "TEMPERED_LAUNCH_BRANCH"
 BRANCH = "main"
+_BRANCH_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,100}")
 _OWNER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}")
 # The line of a notebook's install cell that names the repository.
 _REPOSITORY_LINE = re.compile(r'^REPOSITORY = "[^"\n]*"', re.MULTILINE)
 
 
 def version() -> str:
-    """The course's version, kept in one place: pyproject.toml's ``version``."""
-    # A regular expression rather than tomllib, which Python 3.10 lacks.
-    text = (ROOT / "pyproject.toml").read_text()
-    return re.search(r'^version = "([^"]+)"', text, re.MULTILINE)[1]
+    """The course's version, kept in one place: ``tempered.__version__``.
+
+    Read from the source rather than imported, so that the build needs no
+    installed package for it (pyproject.toml reads it the same way).
+    """
+    text = (ROOT / "src" / "tempered" / "__init__.py").read_text()
+    return re.search(r'^__version__ = "([^"]+)"', text, re.MULTILINE)[1]
 
 
 def configured_repository(environ=None) -> str | None:
@@ -75,8 +88,23 @@ def site_url(repository: str | None, environ=None) -> str | None:
     return f"https://{owner}.github.io/{repository.split('/')[1]}/"
 
 
-def theme_options(repository: str | None) -> dict:
-    """The book theme's repository and launch-button options for ``repository``."""
+def launch_branch(environ=None) -> str:
+    """The branch the Binder and Colab buttons open: the setting, else ``main``."""
+    environ = os.environ if environ is None else environ
+    branch = environ.get(LAUNCH_BRANCH_SETTING, "").strip() or BRANCH
+    if not _BRANCH_NAME.fullmatch(branch) or ".." in branch:
+        raise ValueError(
+            f"launch_branch: {LAUNCH_BRANCH_SETTING}={branch!r} is not a branch name"
+        )
+    return branch
+
+
+def theme_options(repository: str | None, branch: str = BRANCH) -> dict:
+    """The book theme's repository and launch-button options for ``repository``.
+
+    ``branch`` is the one the launch buttons open (the theme's
+    ``repository_branch``; the repository and issue buttons do not use it).
+    """
     if repository is None:
         return {
             "repository_url": "",
@@ -87,7 +115,7 @@ def theme_options(repository: str | None) -> dict:
         }
     return {
         "repository_url": f"https://github.com/{repository}",
-        "repository_branch": BRANCH,
+        "repository_branch": branch,
         "path_to_docs": "",
         "use_repository_button": True,
         "use_issues_button": True,
@@ -135,7 +163,36 @@ def write_notebooks_zip(target: Path, repository: str | None) -> Path:
     return target
 
 
+def stamp_notebooks(folder: Path, repository: str | None) -> list[Path]:
+    """Stamp ``repository`` into every notebook of ``folder`` in place.
+
+    For the launch branch only: the committed notebooks keep ``REPOSITORY = ""``.
+    """
+    if repository is None:
+        raise ValueError(
+            "stamp_notebooks: no repository set (TEMPERED_REPOSITORY=owner/name,"
+            " or GITHUB_REPOSITORY in GitHub Actions)"
+        )
+    stamped = []
+    for notebook in sorted(Path(folder).glob("*.ipynb")):
+        text = notebook.read_text()
+        new = stamp_notebook(text, repository)
+        if new != text:
+            notebook.write_text(new)
+            stamped.append(notebook)
+    return stamped
+
+
+USAGE = "usage: python _ext/course_publish.py zip OUT.zip | stamp"
+
 if __name__ == "__main__":
-    if len(sys.argv) != 3 or sys.argv[1] != "zip":
-        sys.exit("usage: python _ext/course_publish.py zip OUT.zip")
-    print(write_notebooks_zip(Path(sys.argv[2]), configured_repository()))
+    if sys.argv[1:2] == ["zip"] and len(sys.argv) == 3:
+        print(write_notebooks_zip(Path(sys.argv[2]), configured_repository()))
+    elif sys.argv[1:] == ["stamp"]:
+        try:
+            done = stamp_notebooks(ROOT / "notebooks", configured_repository())
+        except ValueError as error:
+            sys.exit(str(error))
+        print(f"stamped {len(done)} notebooks with {configured_repository()}")
+    else:
+        sys.exit(USAGE)

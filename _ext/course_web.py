@@ -3,7 +3,7 @@
 - Takes the repository and the site's URL from one setting (``course_publish``):
   repository, issue and launch buttons, ``html_baseurl`` (canonical links,
   sitemap, social cards), and the Colab install cell of the served notebooks.
-- Shows the version (pyproject.toml) and the licences in the footer.
+- Shows the version (``tempered.__version__``) and the licences in the footer.
 
 - Sets ``TEMPERED_STATIC_BOOK=1`` so that notebook kernels started by the build
   show the static twins of the widgets (see ``tempered.widgets.static``).
@@ -72,7 +72,9 @@ def _static_kernels(app, config):
 def _publishing(app, config):
     """Repository buttons, base URL, version and footer from the one setting."""
     repository = course_publish.configured_repository()
-    config.html_theme_options.update(course_publish.theme_options(repository))
+    config.html_theme_options.update(
+        course_publish.theme_options(repository, course_publish.launch_branch())
+    )
     baseurl = course_publish.site_url(repository)
     config.html_baseurl = baseurl or ""
     config.sitemap_url_scheme = "{link}"  # no language or version in the URLs
@@ -160,6 +162,17 @@ def _citation_roles(app, pagename, templatename, context, doctree):
         )
 
 
+def _launch_only_notebooks(app, pagename, templatename, context, doctree):
+    """Binder and Colab buttons on the notebook pages only.
+
+    The theme gives them to the executable chapter pages too, whose MyST source
+    Colab cannot open and Binder opens as plain text.
+    """
+    buttons = context.get("header_buttons")
+    if buttons and Path(app.env.doc2path(pagename)).suffix != ".ipynb":
+        buttons[:] = [b for b in buttons if b.get("label") != "launch-buttons"]
+
+
 def _drop_repeated_scripts(app, pagename, templatename, context, doctree):
     """Keep the first of identical <script> entries.
 
@@ -178,12 +191,19 @@ def _drop_repeated_scripts(app, pagename, templatename, context, doctree):
     context["script_files"] = unique
 
 
+def connect_publishing(app):
+    """The handlers that follow the one repository setting (tests use them alone)."""
+    app.connect("config-inited", _publishing)
+    # After the theme's handler (priority 501), which adds the launch buttons.
+    app.connect("html-page-context", _launch_only_notebooks, priority=900)
+
+
 def setup(app):
     # A sitemap needs the site's URL; a local build without a repository has none.
     if course_publish.site_url(course_publish.configured_repository()):
         app.setup_extension("sphinx_sitemap")
     app.connect("config-inited", _static_kernels)
-    app.connect("config-inited", _publishing)
+    connect_publishing(app)
     app.connect("source-read", _stamp_notebook_source)
     app.connect("html-page-context", _drop_repeated_scripts)
     app.connect("html-page-context", _citation_roles)

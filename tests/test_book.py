@@ -81,9 +81,10 @@ def test_notebook_pages_offer_launch_buttons_and_a_download(built_book, page):
     # both cases of the options): this run's build has it set in CI, not locally.
     html = (built_book / f"{page}.html").read_text()
     repository = course_publish.configured_repository()
+    branch = course_publish.launch_branch()
     launch = [
-        f"mybinder.org/v2/gh/{repository}/main?urlpath=tree/{page}.ipynb",
-        f"colab.research.google.com/github/{repository}/blob/main/{page}.ipynb",
+        f"mybinder.org/v2/gh/{repository}/{branch}?urlpath=tree/{page}.ipynb",
+        f"colab.research.google.com/github/{repository}/blob/{branch}/{page}.ipynb",
         f"github.com/{repository}/issues/new",
     ]
     if repository:
@@ -99,10 +100,21 @@ def test_notebook_pages_offer_launch_buttons_and_a_download(built_book, page):
 
 
 def test_built_pages_name_no_repository_but_the_configured_and_the_cited(built_book):
-    allowed = set(CITED) | {course_publish.configured_repository()}
-    for page in [*built_book.rglob("*.html"), *built_book.glob("_sources/**/*.ipynb")]:
-        unknown = github_repositories(page.read_text()) - allowed
+    repository = course_publish.configured_repository()
+    allowed = set(CITED) | {repository}
+    # A GitHub Pages site only of the configured repository's owner (its own site).
+    sites = {repository.split("/")[0].lower()} if repository else set()
+    pages = [
+        *built_book.rglob("*.html"),
+        *built_book.glob("*.xml"),  # the sitemap
+        *built_book.glob("_sources/**/*.ipynb"),
+    ]
+    for page in pages:
+        text = page.read_text()
+        unknown = github_repositories(text) - allowed
         assert not unknown, f"{page.relative_to(built_book)} names {unknown}"
+        named = {s.lower() for s in re.findall(r"\b([\w-]+)\.github\.io\b", text)}
+        assert named <= sites, f"{page.relative_to(built_book)} names {named - sites}"
 
 
 def test_pages_show_version_and_licences_and_are_findable(built_book):

@@ -44,4 +44,5 @@ __all__ = [
     "gumbel_max_sample",
     "as_generator",
 ]
+# The course's version, kept here only (pyproject.toml and the book read it).
 __version__ = "0.1.0"
