@@ -1,0 +1,68 @@
+"""Each chapter's notebook, live in JupyterLab in Chromium, as a learner runs it.
+
+One JupyterLab server per test session (per xdist worker) serves a copy of
+notebooks/ on 127.0.0.1 with a token (tests/browser/lab.py); each test opens one
+notebook, runs all its cells with JupyterLab's own command, and checks that no
+cell shows an error. Then it moves the slider of every live widget the notebook
+shows (the chapter's main one, at least) with the keyboard, as a learner would,
+and checks that the image and the slider's readout changed, which needs the
+kernel's answer, and that the kernel still answers. The kernel is shut down after
+the test. Run with ``-s`` to see the seconds each notebook takes.
+"""
+
+import pytest
+
+from tests.browser import lab as jupyterlab
+from tests.browser.pages import is_local
+
+TICKS = 3  # key presses per slider; each one is a round trip to the kernel
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory):
+    with jupyterlab.running_lab(tmp_path_factory.mktemp("jupyterlab")) as server:
+        yield server
+
+
+@pytest.mark.parametrize("notebook", jupyterlab.NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_runs_in_jupyterlab_and_its_widgets_respond(browser, lab, notebook):
+    main = jupyterlab.first_widget_cell(notebook)
+    assert main is not None, f"{notebook.name} shows no widget"
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    requests, crashes = [], []
+    context.on("request", lambda r: requests.append(r.url))
+    try:
+        page = jupyterlab.open_notebook(context, lab, notebook.name)
+        page.on("pageerror", lambda e: crashes.append(str(e)))
+        seconds = jupyterlab.run_cells(page)
+        print(f"\n{notebook.name}: all cells in {seconds:.1f} s in JupyterLab")
+        problems = jupyterlab.cell_problems(page)
+        assert not problems, f"{notebook.name}: {problems}"
+
+        shown = jupyterlab.widget_cells(page)
+        assert main in shown, f"cell {main} shows no live widget (found {shown})"
+        for index in shown:
+            before = jupyterlab.widget_state(page, index)
+            for _ in range(TICKS):
+                jupyterlab.tick(page, index)
+            page.wait_for_function(
+                """([i, src]) => {
+                  const node = window.jupyterapp.shell.currentWidget
+                    .content.widgets[i].node;
+                  return node.querySelector('.jp-OutputArea img.widget-image').src
+                    !== src;
+                }""",
+                arg=[index, before["src"]],
+                timeout=20_000,
+            )
+            after = jupyterlab.widget_state(page, index)
+            assert after["readouts"] != before["readouts"], (
+                f"cell {index}: the slider's readout did not change"
+            )
+        assert jupyterlab.kernel_alive(page), "the kernel died"
+        assert not crashes, f"uncaught errors in the page: {crashes}"
+        outside = [u for u in requests if not is_local(u)]
+        assert not outside, f"requests left the machine: {outside}"
+    finally:
+        context.close()
+        lab.shutdown_kernels()
