@@ -95,6 +95,8 @@ def running_lab(folder: Path, env: dict | None = None):
         f"--IdentityProvider.token={token}",
         f"--ServerApp.root_dir={served}",
         "--LabApp.expose_app_in_browser=True",
+        "--LabApp.extension_manager=readonly",  # it would ask PyPI for extensions
+        "--ServerApp.allow_root=True",  # CI containers run as root
     ]
     log = open(folder / "jupyterlab.log", "w")
     server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -123,21 +125,46 @@ def running_lab(folder: Path, env: dict | None = None):
         log.close()
 
 
-def open_notebook(context, lab: Lab, name: str):
-    """Open notebook ``name`` in a fresh page and wait for its kernel to be idle."""
+def open_lab(context, lab: Lab):
+    """A page with JupyterLab loaded (no notebook open yet); reuse it for every
+    notebook, since loading JupyterLab's scripts is the slow part of a page load."""
     page = context.new_page()
-    page.goto(f"{lab.url}/lab/tree/{name}?reset&token={lab.token}")
+    page.goto(f"{lab.url}/lab?reset&token={lab.token}")
+    page.wait_for_function("() => window.jupyterapp", timeout=120_000)
+    page.evaluate("async () => { await window.jupyterapp.restored; }")
+    return page
+
+
+def open_notebook(page, name: str) -> None:
+    """Open notebook ``name`` in the JupyterLab ``page``; wait for its kernel."""
+    page.evaluate(
+        """async name => {
+          await window.jupyterapp.commands.execute('docmanager:open', {path: name});
+        }""",
+        name,
+    )
     page.wait_for_function(
-        """() => {
-          const app = window.jupyterapp;
-          const panel = app && app.shell.currentWidget;
-          const kernel = panel && panel.sessionContext
+        """name => {
+          const panel = window.jupyterapp.shell.currentWidget;
+          const kernel = panel && panel.context && panel.context.path === name
             && panel.sessionContext.session && panel.sessionContext.session.kernel;
           return kernel && kernel.status === 'idle' && panel.content.widgets.length > 0;
         }""",
-        timeout=90_000,
+        arg=name,
+        timeout=120_000,
     )
-    return page
+
+
+def close_notebook(page) -> None:
+    """Close the open notebook without saving (its outputs are the test's)."""
+    page.evaluate(
+        """() => {
+          const panel = window.jupyterapp.shell.currentWidget;
+          if (!panel || !panel.context) return;
+          panel.context.model.dirty = false;  // no "save your work?" dialog
+          panel.dispose();
+        }"""
+    )
 
 
 def run_cells(page, last: int | None = None) -> float:
@@ -241,9 +268,17 @@ def widget_state(page, index: int) -> dict:
 
 def tick(page, index: int, key: str = "ArrowRight") -> None:
     """Press ``key`` on the first slider handle of the widget of cell ``index``."""
-    handle = page.locator(".jp-Notebook .jp-Cell").nth(index).locator(
-        ".jp-OutputArea .widget-slider .noUi-handle"
-    ).first
+    page.evaluate(
+        """i => {
+          for (const old of document.querySelectorAll('[data-tick-target]'))
+            old.removeAttribute('data-tick-target');
+          window.jupyterapp.shell.currentWidget.content.widgets[i].node
+            .querySelector('.jp-OutputArea .widget-slider .noUi-handle')
+            .setAttribute('data-tick-target', '');
+        }""",
+        index,
+    )
+    handle = page.locator("[data-tick-target]")
     handle.scroll_into_view_if_needed()
     handle.focus()
     page.keyboard.press(key)
