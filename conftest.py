@@ -43,6 +43,9 @@ FIRST = (
     "tests/test_package_install.py",
     "notebooks/",
 )
+# The notebooks in JupyterLab go just before the book's browser tests: they need no
+# book, so the workers run them while the book is still being built.
+BEFORE_LAST = ("tests/lab/",)
 LAST = ("tests/browser/",)
 
 
@@ -65,8 +68,10 @@ def run_rank(nodeid: str) -> int:
     for rank, prefix in enumerate(FIRST):
         if nodeid.startswith(prefix):
             return rank
-    if nodeid.startswith(LAST):
+    if nodeid.startswith(BEFORE_LAST):
         return len(FIRST) + 1
+    if nodeid.startswith(LAST):
+        return len(FIRST) + 2
     return len(FIRST)
 
 
@@ -93,14 +98,15 @@ def pytest_xdist_make_scheduler(config, log):
     """With ``--dist loadfile``: a file's tests stay on one worker (a notebook in one
     kernel, a module's fixtures built once), except the browser tests. Each of those
     is a unit of its own, so that the pages, which can only start once the book is
-    built, are checked by every worker in parallel."""
+    built, are checked by every worker in parallel; so are the notebooks in
+    JupyterLab (one JupyterLab per worker)."""
     if config.getvalue("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadFileScheduling
 
     class FilesButPagesApart(LoadFileScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            if nodeid.startswith(LAST):
+            if nodeid.startswith(LAST + BEFORE_LAST):
                 return nodeid
             return super()._split_scope(nodeid)
 

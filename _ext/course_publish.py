@@ -221,7 +221,8 @@ def write_notebooks_zip(
             f"{ZIP_FOLDER}/requirements.txt",
             zip_requirements(wheel.name if wheel else None, repository),
         )
-        archive.writestr(f"{ZIP_FOLDER}/README.md", ZIP_README.format(version=version()))
+        readme = ZIP_README.format(version=version())
+        archive.writestr(f"{ZIP_FOLDER}/README.md", readme)
         if wheel is not None:
             archive.write(wheel, f"{ZIP_FOLDER}/{wheel.name}")
     return target

@@ -1,6 +1,6 @@
 """Slider tick to new image on screen, in JupyterLab in Chromium, for each chapter.
 
-For each notebook, JupyterLab (tests/browser/lab.py) runs the cells up to and
+For each notebook, JupyterLab (tests/lab/jupyterlab.py) runs the cells up to and
 including the chapter's main widget; then the slider's handle gets arrow-key
 presses, one at a time. In the page, the latency of a tick runs from the
 keydown event's timestamp to the first animation frame after the new image has
@@ -18,9 +18,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.browser import lab as jupyterlab  # noqa: E402
 from tests.browser.conftest import CHROMIUM  # noqa: E402
 from tests.browser.conftest import FLAGS  # noqa: E402
+from tests.lab import jupyterlab  # noqa: E402
 
 TICKS = 20
 TARGET_MS = 50
@@ -57,7 +57,8 @@ def tick_latencies(page, index: int) -> list[float]:
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
-    print(f"{'notebook':<40s} {'cell':>4s} {'median ms':>9s} {'p90 ms':>7s} {'target':>6s}")
+    header = ("notebook", "cell", "median ms", "p90 ms", "target")
+    print("{:<40s} {:>4s} {:>9s} {:>7s} {:>6s}".format(*header))
     with (
         tempfile.TemporaryDirectory() as tmp,
         jupyterlab.running_lab(Path(tmp)) as lab,

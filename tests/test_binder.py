@@ -10,7 +10,7 @@ FRONT_END = ("ipywidgets", "ipykernel", "jupyterlab", "jupyterlab-widgets")
 
 
 def pins(path: Path) -> dict:
-    """``{name: version}`` of the ``name==version`` lines, names normalised (PEP 503)."""
+    """``{name: version}`` of the ``name==version`` lines, names as in PEP 503."""
     out = {}
     for line in path.read_text().splitlines():
         line = line.split("#")[0].strip()

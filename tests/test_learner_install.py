@@ -94,9 +94,11 @@ def install_cell() -> str:
     """The first code cell, the same in every notebook (the Colab install)."""
     cells = {
         path.name: "".join(
-            next(c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code")[
-                "source"
-            ]
+            next(
+                c
+                for c in json.loads(path.read_text())["cells"]
+                if c["cell_type"] == "code"
+            )["source"]
         )
         for path in NOTEBOOKS
     }
@@ -134,7 +136,11 @@ def learner_venv(path: Path) -> Path:
     python = path / "bin" / "python"
     ours = Path(
         subprocess.check_output(
-            [sys.executable, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+            [
+                sys.executable,
+                "-c",
+                "import sysconfig; print(sysconfig.get_path('purelib'))",
+            ],
             text=True,
         ).strip()
     )

@@ -1,7 +1,7 @@
 """Each chapter's notebook, live in JupyterLab in Chromium, as a learner runs it.
 
 One JupyterLab server per test session (per xdist worker) serves a copy of
-notebooks/ on 127.0.0.1 with a token (tests/browser/lab.py); each test opens one
+notebooks/ on 127.0.0.1 with a token (tests/lab/jupyterlab.py); each test opens one
 notebook, runs all its cells with JupyterLab's own command, and checks that no
 cell shows an error. Then it moves the slider of every live widget the notebook
 shows (the chapter's main one, at least) with the keyboard, as a learner would,
@@ -16,8 +16,8 @@ import time
 
 import pytest
 
-from tests.browser import lab as jupyterlab
 from tests.browser.pages import is_local
+from tests.lab import jupyterlab
 
 TICKS = 3  # key presses per slider; each one is a round trip to the kernel
 

@@ -1,5 +1,5 @@
 """JupyterLab on 127.0.0.1, driven in Chromium: start it, open a notebook, run it,
-move its widgets. Shared by the browser tests (test_lab.py) and `make bench`
+move its widgets. Shared by the tests (test_jupyterlab.py) and `make bench`
 (benchmarks/bench_lab_widgets.py).
 
 The server serves a copy of notebooks/, so that JupyterLab's autosave never writes
