@@ -44,7 +44,8 @@ FIRST = (
     "notebooks/",
 )
 # The notebooks in JupyterLab go just before the book's browser tests: they need no
-# book, so the workers run them while the book is still being built.
+# book, so a worker runs them while the book is still being built. They stay on one
+# worker (one JupyterLab and one page load per run: on two cores, CPU is the cost).
 BEFORE_LAST = ("tests/lab/",)
 LAST = ("tests/browser/",)
 
@@ -98,15 +99,14 @@ def pytest_xdist_make_scheduler(config, log):
     """With ``--dist loadfile``: a file's tests stay on one worker (a notebook in one
     kernel, a module's fixtures built once), except the browser tests. Each of those
     is a unit of its own, so that the pages, which can only start once the book is
-    built, are checked by every worker in parallel; so are the notebooks in
-    JupyterLab (one JupyterLab per worker)."""
+    built, are checked by every worker in parallel."""
     if config.getvalue("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadFileScheduling
 
     class FilesButPagesApart(LoadFileScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            if nodeid.startswith(LAST + BEFORE_LAST):
+            if nodeid.startswith(LAST):
                 return nodeid
             return super()._split_scope(nodeid)
 

@@ -6,7 +6,8 @@ presses, one at a time. In the page, the latency of a tick runs from the
 keydown event's timestamp to the first animation frame after the new image has
 been decoded: the input event, the comm message to the kernel, the kernel's
 update and PNG encoding, the message back, the image swap and the paint.
-Target: 50 ms (median).
+Target: 50 ms (median). Arguments limit it to some chapters:
+``benchmarks/bench_lab_widgets.py 01 04``.
 """
 
 import sys
@@ -57,6 +58,7 @@ def tick_latencies(page, index: int) -> list[float]:
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
+    chapters = tuple(sys.argv[1:]) or ("",)
     header = ("notebook", "cell", "median ms", "p90 ms", "target")
     print("{:<40s} {:>4s} {:>9s} {:>7s} {:>6s}".format(*header))
     with (
@@ -65,13 +67,13 @@ def main() -> None:
         sync_playwright() as p,
     ):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = jupyterlab.open_lab(browser.new_context(), lab)
         for notebook in jupyterlab.NOTEBOOKS:
             index = jupyterlab.first_widget_cell(notebook)
-            if index is None:
+            if index is None or not notebook.name.startswith(chapters):
                 continue
-            context = browser.new_context(viewport={"width": 1280, "height": 900})
             try:
-                page = jupyterlab.open_notebook(context, lab, notebook.name)
+                jupyterlab.open_notebook(page, notebook.name)
                 jupyterlab.run_cells(page, last=index)
                 problems = jupyterlab.cell_problems(page, last=index)
                 if problems:
@@ -85,7 +87,7 @@ def main() -> None:
                     flush=True,
                 )
             finally:
-                context.close()
+                jupyterlab.close_notebook(page)
                 lab.shutdown_kernels()
         browser.close()
 
