@@ -1,4 +1,5 @@
-"""Binder's requirements stay in step with the main pins, front end included."""
+"""The notebooks' environments: Binder's pins follow the main ones, front end included,
+and `make lab` serves the notebooks on this machine only."""
 
 import re
 from pathlib import Path
@@ -58,3 +59,15 @@ def test_binder_installs_what_the_notebooks_import():
     binder = pins(ROOT / "binder" / "requirements.txt")
     missing = {distribution.get(m, m) for m in third_party} - set(binder)
     assert not missing, f"binder/requirements.txt lacks {missing}"
+
+
+def test_make_lab_serves_the_notebooks_on_loopback_only():
+    import subprocess
+
+    # -n prints the commands without running them (nor creating the environment).
+    out = subprocess.run(
+        ["make", "-n", "-B", "lab"], cwd=ROOT, capture_output=True, text=True
+    ).stdout
+    lab = next(line for line in out.splitlines() if " lab " in f"{line} ")
+    assert lab.startswith("cd notebooks && ../.venv/bin/jupyter lab"), lab
+    assert "--ServerApp.ip=127.0.0.1" in lab, lab
