@@ -5,6 +5,7 @@
 #   make test-repro  notebooks, unit tests, book and browser tests on other floating-point kernels
 #   make lint   ruff (Python, notebooks, chapter pages), ESLint (the widget script), actionlint (workflows)
 #   make serve  build, then serve the book on http://127.0.0.1:8000
+#   make lab    JupyterLab on 127.0.0.1 in notebooks/, with the course's kernel and live widgets
 #   make bench  print the benchmark figures
 #   make assignments  student and autograder versions of the assignments (otter-grader)
 #   make grade ASSIGNMENT=<name> SUBMISSIONS=<folder> [OUT=<csv>] [BUILD_DIR=<dir>]
@@ -26,7 +27,7 @@ WEB    := web/node_modules/.installed
 # Runs a command in a network namespace with only loopback (tests/netguard/offline.py).
 OFFLINE := $(BIN)/python tests/netguard/offline.py
 
-.PHONY: env book serve test test-fast test-repro lint bench notebooks clean browser tex pdf test-pdf \
+.PHONY: env book serve lab test test-fast test-repro lint bench notebooks clean browser tex pdf test-pdf \
         release-assets notebooks-zip stamp-repository linkcheck assignments grade sandbox quizzes
 
 env: $(STAMP)
@@ -63,6 +64,13 @@ book: $(STAMP) $(WEB)
 serve: book
 	$(BIN)/python -m http.server --bind 127.0.0.1 --directory _build/html 8000
 
+# The notebooks as a learner runs them: JupyterLab from .venv (its python3 kernel is the
+# course's environment; jupyterlab_widgets makes the ipywidgets live), on this machine only.
+LAB_ARGS ?=
+lab: $(STAMP)
+	cd notebooks && ../$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=. \
+	  $(if $(filter 0,$(shell id -u)),--ServerApp.allow_root=True) $(LAB_ARGS)
+
 # Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -86,12 +94,13 @@ lint: $(STAMP) $(WEB)
 test-fast: lint
 	$(PYTEST) tests/unit
 
-# Everything runs with no network at all (OFFLINE), except the one test that installs
-# the package from PyPI, which runs beside it (named a run inside the run, so that it
-# neither builds the book nor clears the run's shared cache: tests/book_build.py).
+# Everything runs with no network at all (OFFLINE), except the tests that install the
+# package with pip as a learner would (marked install), which run beside it (named a run
+# inside the run, so that they neither build the book nor clear the run's shared cache:
+# tests/book_build.py).
 test: $(STAMP) $(WEB) browser sandbox lint
 	TEMPERED_BOOK_TEST_RUN=install $(BIN)/python -m pytest -n 0 -q -m install \
-	  tests/test_package_install.py & install=$$!; \
+	  tests/test_package_install.py tests/test_learner_install.py & install=$$!; \
 	$(OFFLINE) $(PYTEST) -m "not install"; status=$$?; \
 	wait $$install && exit $$status
 

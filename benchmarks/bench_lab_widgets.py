@@ -1,0 +1,96 @@
+"""Slider tick to new image on screen, in JupyterLab in Chromium, for each chapter.
+
+For each notebook, JupyterLab (tests/lab/jupyterlab.py) runs the cells up to and
+including the chapter's main widget; then the slider's handle gets arrow-key
+presses, one at a time. In the page, the latency of a tick runs from the
+keydown event's timestamp to the first animation frame after the new image has
+been decoded: the input event, the comm message to the kernel, the kernel's
+update and PNG encoding, the message back, the image swap and the paint.
+Target: 50 ms (median). Arguments limit it to some chapters:
+``benchmarks/bench_lab_widgets.py 01 04``.
+"""
+
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.browser.conftest import CHROMIUM  # noqa: E402
+from tests.browser.conftest import FLAGS  # noqa: E402
+from tests.lab import jupyterlab  # noqa: E402
+
+TICKS = 20
+TARGET_MS = 50
+
+ARM = """i => {
+  const node = window.jupyterapp.shell.currentWidget.content.widgets[i].node;
+  const img = node.querySelector('.jp-OutputArea img.widget-image');
+  const handle = node.querySelector('.jp-OutputArea .widget-slider .noUi-handle');
+  window.__tick = null;
+  let pressed = null;
+  handle.addEventListener('keydown', e => { pressed = e.timeStamp; },
+                          {once: true, capture: true});
+  const observer = new MutationObserver(async () => {
+    observer.disconnect();
+    await img.decode();
+    requestAnimationFrame(frame => { window.__tick = frame - pressed; });
+  });
+  observer.observe(img, {attributes: true, attributeFilter: ['src']});
+}"""
+
+
+def tick_latencies(page, index: int) -> list[float]:
+    """Milliseconds from key press to painted image, for TICKS ticks."""
+    out = []
+    for _ in range(TICKS):
+        page.evaluate(ARM, index)
+        jupyterlab.tick(page, index)
+        page.wait_for_function("window.__tick !== null", timeout=30_000)
+        out.append(page.evaluate("window.__tick"))
+        page.wait_for_timeout(50)  # let the kernel go idle between ticks
+    return out
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    chapters = tuple(sys.argv[1:]) or ("",)
+    header = ("notebook", "cell", "median ms", "p90 ms", "target")
+    print("{:<40s} {:>4s} {:>9s} {:>7s} {:>6s}".format(*header))
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        jupyterlab.running_lab(Path(tmp)) as lab,
+        sync_playwright() as p,
+    ):
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = jupyterlab.open_lab(browser.new_context(), lab)
+        for notebook in jupyterlab.NOTEBOOKS:
+            index = jupyterlab.first_widget_cell(notebook)
+            if index is None or not notebook.name.startswith(chapters):
+                continue
+            try:
+                jupyterlab.open_notebook(page, notebook.name)
+                jupyterlab.run_cells(page, last=index)
+                problems = jupyterlab.cell_problems(page, last=index)
+                if problems:
+                    print(f"{notebook.name:<40s} failed: {problems}")
+                    continue
+                ms = np.array(tick_latencies(page, index))
+                flag = "" if np.median(ms) <= TARGET_MS else "  OVER TARGET"
+                print(
+                    f"{notebook.name:<40s} {index:4d} {np.median(ms):9.1f}"
+                    f" {np.percentile(ms, 90):7.1f} {TARGET_MS:6d}{flag}",
+                    flush=True,
+                )
+            finally:
+                jupyterlab.close_notebook(page)
+                lab.shutdown_kernels()
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
