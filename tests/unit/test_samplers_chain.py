@@ -47,4 +47,6 @@ def test_temper_rows_divides_each_row_by_its_own_temperature():
             tempered_softmax(out[r]), tempered_softmax(U, t), rtol=1e-12
         )
     assert np.isfinite(out[2]).sum() == 1  # T = 0: greedy
-    np.testing.assert_array_equal(adapt_temperature([True, False], 0.9, 0.2), [0.9, 0.2])
+    np.testing.assert_array_equal(
+        adapt_temperature([True, False], 0.9, 0.2), [0.9, 0.2]
+    )

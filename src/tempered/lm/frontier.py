@@ -141,7 +141,11 @@ def run_sweep(
     # one uniform per row and step, from the row's own (prompt, seed) generator, so
     # that every setting sees the same random numbers (common random numbers)
     uniforms = np.array(
-        [np.random.default_rng([seed, p]).random(steps) for p in range(P) for seed in seeds]
+        [
+            np.random.default_rng([seed, p]).random(steps)
+            for p in range(P)
+            for seed in seeds
+        ]
     )
     uniforms = np.tile(uniforms, (G, 1))
     word_ids = np.array(word_ids, dtype=np.int64)  # a writable copy, for torch
@@ -172,7 +176,7 @@ def run_sweep(
             cdf = np.cumsum(q, axis=-1)
             draws = (cdf <= uniforms[:, t : t + 1] * cdf[:, -1:]).sum(axis=-1)
             draws = np.minimum(draws, q.shape[-1] - 1)
-            for g, (name, _) in enumerate(settings):
+            for g in range(G):
                 if "ctl" in states[g]:
                     sl = slice(g * R, (g + 1) * R)
                     drawn = log_q[sl][np.arange(R), draws[sl]]
@@ -411,7 +415,9 @@ def mirostat_trace(
             rec["mu"][:, t] = ctl.mu
             log_q = ctl.distribution(u)
             q = np.exp(log_q)
-            rec["H"][:, t] = -np.where(q > 0, q * np.where(q > 0, log_q, 0.0), 0.0).sum(-1)
+            rec["H"][:, t] = -np.where(q > 0, q * np.where(q > 0, log_q, 0.0), 0.0).sum(
+                -1
+            )
             tokens, s, kept = ctl.step(u)
             rec["s"][:, t], rec["k"][:, t] = s, kept
             ids = torch.as_tensor(tokens)[:, None]

@@ -32,7 +32,9 @@ def real(x, func: str, name: str, low=-math.inf, high=math.inf, low_open=False):
     below = x <= low if low_open else x < low
     if math.isnan(x) or below or x > high:
         bracket = "(" if low_open else "["
-        raise ValueError(f"{func}: {name} must be in {bracket}{low:g}, {high:g}], got {x!r}")
+        raise ValueError(
+            f"{func}: {name} must be in {bracket}{low:g}, {high:g}], got {x!r}"
+        )
     return x
 
 

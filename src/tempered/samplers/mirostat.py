@@ -113,7 +113,9 @@ class Mirostat(_Controller):
         k = np.clip(np.floor(k), 1, V).astype(np.int64)
         self.last_k = k
         ranks = np.empty_like(order)
-        np.put_along_axis(ranks, order, np.arange(V)[None, :].repeat(len(ls), 0), axis=-1)
+        np.put_along_axis(
+            ranks, order, np.arange(V)[None, :].repeat(len(ls), 0), axis=-1
+        )
         return ranks < k[:, None]
 
 

@@ -28,6 +28,8 @@ def top_n_sigma_mask(logits, n: float) -> np.ndarray:
     count = finite.sum(axis=-1, keepdims=True)
     x = np.where(finite, u, 0.0)
     mean = x.sum(axis=-1, keepdims=True) / count
-    sigma = np.sqrt((np.where(finite, u - mean, 0.0) ** 2).sum(axis=-1, keepdims=True) / count)
+    sigma = np.sqrt(
+        (np.where(finite, u - mean, 0.0) ** 2).sum(axis=-1, keepdims=True) / count
+    )
     top = u.max(axis=-1, keepdims=True)
     return (finite & (u >= top - n * sigma)).reshape(shape)

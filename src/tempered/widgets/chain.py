@@ -50,7 +50,9 @@ def check_chain(steps) -> list:
     out = []
     for i, step in enumerate(steps):
         if not (isinstance(step, (tuple, list)) and len(step) == 2):
-            raise TypeError(f"ChainExplorer: steps[{i}] must be a (name, parameter) pair")
+            raise TypeError(
+                f"ChainExplorer: steps[{i}] must be a (name, parameter) pair"
+            )
         name, x = step
         if name not in CHAIN_STEPS:
             raise ValueError(
@@ -141,7 +143,9 @@ def chain_explorer(logits, labels=None, steps=(("temperature", 1.5), ("min-p", 0
     }
 
     def show():
-        listing.options = [f"{i + 1}. {n} {x:g}" for i, (n, x) in enumerate(explorer.steps)]
+        listing.options = [
+            f"{i + 1}. {n} {x:g}" for i, (n, x) in enumerate(explorer.steps)
+        ]
 
     def act(name):
         steps = list(explorer.steps)
@@ -160,7 +164,10 @@ def chain_explorer(logits, labels=None, steps=(("temperature", 1.5), ("min-p", 0
             listing.description = str(err)[:40]
         show()
 
-    menu.observe(lambda change: setattr(param, "value", CHAIN_STEPS[change["new"]]), names="value")
+    menu.observe(
+        lambda change: setattr(param, "value", CHAIN_STEPS[change["new"]]),
+        names="value",
+    )
     for name, button in buttons.items():
         button.on_click(lambda _, name=name: act(name))
     show()
@@ -168,7 +175,12 @@ def chain_explorer(logits, labels=None, steps=(("temperature", 1.5), ("min-p", 0
         w.VBox(
             [
                 w.HBox([menu, param, buttons["add"]]),
-                w.HBox([listing, w.VBox([buttons["up"], buttons["down"], buttons["remove"]])]),
+                w.HBox(
+                    [
+                        listing,
+                        w.VBox([buttons["up"], buttons["down"], buttons["remove"]]),
+                    ]
+                ),
                 explorer.image_widget(),
             ]
         )
