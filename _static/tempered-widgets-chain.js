@@ -113,6 +113,32 @@
     },
   };
 
+  /** Each step's parameter range for its slider (0 to 1000): [low, high, log scale]. */
+  const RANGES = {
+    temperature: [0.05, 20, true],
+    "top-k": [1, 50, false],
+    "top-p": [0.01, 1, false],
+    "min-p": [0, 1, false],
+    "top-n-sigma": [0, 5, false],
+    epsilon: [0, 0.5, false],
+    eta: [0, 0.5, false],
+    dynatemp: [0, 2, false],
+    xtc: [0, 0.5, false],
+  };
+
+  function toSlider(name, x) {
+    const [lo, hi, log] = RANGES[name];
+    const f = log ? Math.log(x / lo) / Math.log(hi / lo) : (x - lo) / (hi - lo);
+    return Math.round(1000 * Math.min(1, Math.max(0, f)));
+  }
+
+  function fromSlider(name, v) {
+    const [lo, hi, log] = RANGES[name];
+    const f = v / 1000;
+    const x = log ? lo * (hi / lo) ** f : lo + f * (hi - lo);
+    return name === "top-k" ? Math.round(x) : Number(x.toPrecision(3));
+  }
+
   /** Distributions before and after each step of the chain. */
   function runChain(logits, steps) {
     let z = logits.slice();
@@ -176,7 +202,7 @@
     const add = el(null, "button", { type: "button", class: "tw-button" }, controls, "add step");
     const list = el(null, "ol", { class: "tw-chain" }, root);
 
-    function draw() {
+    function redraw() {
       const dists = runChain(logits, steps);
       panels.forEach(({ title, rects }, s) => {
         const p = s < dists.length ? dists[s] : logits.map(() => 0);
@@ -191,9 +217,23 @@
         } else title.textContent = "(no step)";
       });
       root.setAttribute("data-state", dists[dists.length - 1].map((q) => q.toFixed(6)).join(","));
+    }
+
+    function draw() {
+      redraw();
       list.replaceChildren();
       steps.forEach(([name, x], i) => {
-        const item = el(null, "li", {}, list, `${name} ${x} `);
+        const item = el(null, "li", {}, list, `${name} `);
+        const slider = el(null, "input", {
+          type: "range", min: 0, max: 1000, step: 1, value: toSlider(name, x),
+          "aria-label": `parameter of step ${i + 1}, ${name}`,
+        }, item);
+        const out = el(null, "output", {}, item, ` ${x} `);
+        slider.addEventListener("input", () => {
+          steps[i] = [name, fromSlider(name, Number(slider.value))];
+          out.textContent = ` ${steps[i][1]} `;
+          redraw();
+        });
         const buttons = [["↑", "move up", -1], ["↓", "move down", 1], ["✕", "remove", 0]];
         for (const [label, what, shift] of buttons) {
           const b = el(null, "button", {
@@ -225,6 +265,8 @@
     });
     draw();
   }
+
+  chain.runChain = runChain; // for the tests, which run the arithmetic under Node.js
 
   function go() {
     window.TemperedWidgets.register("chain", chain);
