@@ -50,3 +50,16 @@ def test_temper_rows_divides_each_row_by_its_own_temperature():
     np.testing.assert_array_equal(
         adapt_temperature([True, False], 0.9, 0.2), [0.9, 0.2]
     )
+
+
+def test_an_empty_history_penalises_nothing():
+    from tempered.samplers import dry_penalty
+    from tempered.samplers import no_repeat_ngram_mask
+    from tempered.samplers import presence_frequency_penalty
+    from tempered.samplers import repetition_penalty
+
+    u = U[None]
+    np.testing.assert_array_equal(repetition_penalty(u, [], 1.3), u)
+    np.testing.assert_array_equal(presence_frequency_penalty(u, [], 0.5, 0.5), u)
+    np.testing.assert_array_equal(dry_penalty(u, [], 0.8), u)
+    assert no_repeat_ngram_mask(u, [], 2).all()

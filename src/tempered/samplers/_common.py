@@ -41,6 +41,8 @@ def real(x, func: str, name: str, low=-math.inf, high=math.inf, low_open=False):
 def history_2d(history, rows: int, func: str, vocab: int) -> np.ndarray:
     """Token ids of the context as an int array (rows, n); each id in [0, vocab)."""
     h = as_real_array(history, func, "history")
+    if h.size == 0:  # an empty list is float64 to NumPy; no token has been seen
+        h = h.astype(np.int64)
     if h.ndim == 1:
         h = np.broadcast_to(h, (rows, h.shape[0]))
     if h.ndim != 2 or h.shape[0] != rows:
