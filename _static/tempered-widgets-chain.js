@@ -11,8 +11,8 @@
 
   const SVG_NS = "http://www.w3.org/2000/svg";
   const PW = 150; // one panel
-  const PH = 190;
-  const PAD = { left: 34, top: 30, bottom: 56 };
+  const PH = 240;
+  const PAD = { left: 34, top: 30, bottom: 64 };
   const BLUE = "#0072B2";
 
   function el(ns, tag, attrs, parent, text) {
@@ -174,12 +174,12 @@
         x1: x0, x2: x0 + PW - 10, y1: scale(0), y2: scale(0), stroke: "currentColor",
       }, g);
       const title = el(SVG_NS, "text", {
-        x: x0 + (PW - 10) / 2, y: 14, "text-anchor": "middle", "font-size": 11,
+        x: x0 + (PW - 10) / 2, y: 16, "text-anchor": "middle", "font-size": 12,
         fill: "currentColor",
       }, g, "");
       const rects = logits.map((v, i) => {
         el(SVG_NS, "text", {
-          x: x0 + (i + 0.5) * slot, y: scale(0) + 8, "font-size": 9, fill: "currentColor",
+          x: x0 + (i + 0.5) * slot, y: scale(0) + 8, "font-size": 11, fill: "currentColor",
           transform: `rotate(60 ${x0 + (i + 0.5) * slot} ${scale(0) + 8})`,
         }, g, labels[i]);
         return el(SVG_NS, "rect", {

@@ -360,19 +360,18 @@ def plot_frontier(sweep: SweepResult, H_star: float):
             (axes[1], "imp", sweep.impossible),
         ):
             se = metric[g].std(axis=1, ddof=1) / np.sqrt(R)
-            ax.errorbar(
-                curve["H"][order],
-                curve[key][order],
-                yerr=1.96 * se[order],
-                label=name,
-                **style,
-            )
+            y = curve[key][order]
+            half = 1.96 * se[order]
+            # on a log axis a symmetric interval can reach below 0: cut it at y / 10
+            yerr = np.vstack([np.minimum(half, 0.9 * y), half])
+            ax.errorbar(curve["H"][order], y, yerr=yerr, label=name, **style)
     for ax in axes:
         ax.axvline(H_star, color="k", ls=":", lw=1)
         ax.set_xlabel("diversity: entropy of the sampler (nats per token)")
-    axes[0].set_ylabel("KL on the possible words (nats)")
-    axes[1].set_ylabel("impossible mass")
-    axes[1].set_yscale("log")
+    axes[0].set_ylabel("KL on the possible words (nats, log)")
+    axes[1].set_ylabel("impossible mass (log)")
+    for ax in axes:
+        ax.set_yscale("log")
     axes[1].legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     fig.tight_layout()
     return fig
