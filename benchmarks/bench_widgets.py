@@ -51,6 +51,15 @@ def cases():
         lambda T: truncation.update(T=T),
         temperatures,
     )
+    from tempered.widgets.chain import ChainExplorer
+
+    chain = ChainExplorer(logits, steps=[("temperature", 1.0), ("min-p", 0.1)])
+    yield (
+        "sampler chain (ch. 8)",
+        chain,
+        lambda T: chain.update([("temperature", T), ("min-p", 0.1)]),
+        temperatures,
+    )
     next_token = NextTokenExplorer("the dog that", model="grammar")
     yield (
         "next token, grammar model (ch. 6)",

@@ -33,6 +33,7 @@ CORE_MODULES = (
     "ais",
     "bandits",
     "truncation",
+    "samplers",
     "checks",
     "style",
     "determinism",

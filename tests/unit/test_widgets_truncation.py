@@ -167,10 +167,11 @@ def test_book_build_shows_the_static_twin(monkeypatch, shown):
 # ------------------------------------------------------------ the browser's arithmetic
 NODE_RUNNER = r"""
 const fs = require("fs");
-global.window = {};
+global.window = { addEventListener: function () {} };
 global.document = {
   readyState: "complete",
   querySelectorAll: function () { return []; },
+  addEventListener: function () {},
 };
 eval(fs.readFileSync(process.argv[1], "utf8"));
 const compute = window.TemperedWidgets.kinds.truncation.compute;
