@@ -249,7 +249,7 @@ def test_book_build_runs_offline(monkeypatch):
     monkeypatch.setattr(book_build.shutil, "rmtree", lambda *a, **k: None)
     assert book_build._build() == (True, "")
     ((argv, env),) = calls
-    assert argv[-7].endswith("build_book.py") and argv[-8] == sys.executable
+    assert argv[-6].endswith("build_book.py") and argv[-7] == sys.executable
     if os.environ.get(offline.INSIDE) != "1":  # else already in the namespace
         assert argv[0] == "unshare" and argv[1] in ("-n", "-rn")
     assert str(offline.GUARD_DIR) in env["PYTHONPATH"].split(os.pathsep)
