@@ -1,0 +1,106 @@
+"""Chapter 9's package code: speculative sampling, pass@k, the off-policy gradient
+and the batching helpers, each checked against a second route."""
+
+import math
+
+import numpy as np
+import pytest
+from scipy.special import comb
+
+from tempered.lm.grammar import GRAMMAR
+from tempered.practice import offpolicy as op
+from tempered.practice import passk
+from tempered.practice import speculative as sp
+
+P = np.array([0.5, 0.3, 0.2, 0.0])
+Q = np.array([0.25, 0.25, 0.25, 0.25])
+
+
+def test_acceptance_is_one_minus_total_variation():
+    rng = np.random.default_rng(0)
+    p, q = rng.dirichlet(np.ones(7), size=50), rng.dirichlet(np.ones(7), size=50)
+    np.testing.assert_allclose(sp.acceptance_rate(p, q), 1 - sp.total_variation(p, q))
+    assert sp.acceptance_rate(P, Q) == pytest.approx(0.25 + 0.25 + 0.2)
+
+
+def test_the_step_returns_the_target_exactly():
+    rng = np.random.default_rng(1)
+    for _ in range(20):
+        p, q = rng.dirichlet(np.ones(6) * 0.5), rng.dirichlet(np.ones(6) * 0.5)
+        np.testing.assert_allclose(sp.speculative_output_distribution(p, q), p)
+    # q == p: never rejected, the residual is never used
+    np.testing.assert_allclose(sp.speculative_output_distribution(P, P), P)
+
+
+def test_the_step_by_hand_samples_p_and_accepts_at_the_right_rate():
+    tokens, accepted = sp.speculative_step(P, Q, rng=0, size=40_000)
+    freq = np.bincount(tokens, minlength=4) / tokens.size
+    assert np.abs(freq - P).max() < 0.01  # 4 standard errors at n = 40,000
+    assert abs(accepted.mean() - 0.7) < 0.01
+    token, ok = sp.speculative_step(P, Q, rng=3)
+    assert isinstance(token, int) and isinstance(ok, bool)
+
+
+@pytest.mark.parametrize(
+    "p, q, match",
+    [
+        ([0.5, 0.5], [1.0], "share their vocabulary"),
+        ([0.5, 0.6], [0.5, 0.5], "sum to 1"),
+        ([-0.5, 1.5], [0.5, 0.5], "finite and >= 0"),
+        ([], [], "non-empty"),
+    ],
+)
+def test_bad_distributions_are_named(p, q, match):
+    with pytest.raises(ValueError, match=f"acceptance_rate: .*{match}"):
+        sp.acceptance_rate(p, q)
+
+
+def test_pass_at_k_estimator_matches_the_binomial_formula():
+    for n, c, k in [(10, 3, 1), (10, 3, 5), (200, 17, 50), (5, 0, 2), (5, 4, 3)]:
+        exact = 1 - comb(n - c, k, exact=True) / comb(n, k, exact=True)
+        assert passk.pass_at_k(n, c, k) == pytest.approx(exact, rel=1e-12, abs=1e-15)
+    assert passk.pass_at_k(10, 3, 1) == pytest.approx(0.3)
+    with pytest.raises(ValueError, match="pass_at_k: k"):
+        passk.pass_at_k(5, 2, 6)
+    with pytest.raises(ValueError, match="pass_at_k: c"):
+        passk.pass_at_k(5, 6, 1)
+
+
+def test_pass_at_k_from_probability():
+    np.testing.assert_allclose(
+        passk.pass_at_k_from_probability([0, 0.5, 1], 3), [0, 0.875, 1]
+    )
+    with pytest.raises(ValueError, match="pass_at_k_from_probability: s"):
+        passk.pass_at_k_from_probability(1.5, 2)
+
+
+def test_grammar_success_probability_against_sampling():
+    # Exact P(contains "dog", <= 8 tokens) at T = 1 against 20,000 sentences.
+    s = passk.grammar_success_probability(GRAMMAR, "dog", 1.0, 8)
+    sentences = GRAMMAR.sample_sentences(20_000, rng=4)
+    hits = np.mean([("dog" in x) and (len(x) + 1 <= 8) for x in sentences])
+    assert abs(hits - s) < 4 * math.sqrt(s * (1 - s) / 20_000) + 1e-4
+    # a long enough limit gives P(contains w), which cannot exceed 1
+    long = passk.grammar_success_probability(GRAMMAR, "dog", 1.0, 400)
+    assert s < long <= 1
+    with pytest.raises(ValueError, match="grammar_success_probability: T"):
+        passk.grammar_success_probability(GRAMMAR, "dog", 0.0, 8)
+
+
+def test_the_off_policy_gradient_is_biased_and_the_weights_fix_it():
+    theta = np.array([1.0, 0.2, -0.5, 0.0])
+    r = np.array([0.0, 1.0, 0.3, 0.5])
+    true = op.policy_gradient(theta, r, 1.0)
+    np.testing.assert_allclose(op.naive_gradient(theta, r, 1.0), true, atol=1e-15)
+    for T in (0.5, 2.0):
+        assert np.abs(op.naive_gradient(theta, r, T) - true).max() > 1e-2
+        np.testing.assert_allclose(op.importance_weighted_gradient(theta, r, T), true)
+    # the on-policy gradient at T by finite differences of E_{softmax(theta/T)}[r]
+    T, eps = 0.7, 1e-6
+    J = lambda th: np.exp(th / T) @ r / np.exp(th / T).sum()  # noqa: E731
+    fd = [(J(theta + eps * e) - J(theta - eps * e)) / (2 * eps) for e in np.eye(4)]
+    np.testing.assert_allclose(op.policy_gradient(theta, r, T), fd, atol=1e-8)
+    with pytest.raises(ValueError, match="naive_gradient: rewards"):
+        op.naive_gradient(theta, r[:3], 0.5)
+    with pytest.raises(ValueError, match="policy_gradient: T"):
+        op.policy_gradient(theta, r, -1.0)
