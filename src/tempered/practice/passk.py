@@ -39,38 +39,52 @@ def pass_at_k_from_probability(s, k) -> np.ndarray:
     if np.any(~np.isfinite(s)) or np.any((s < 0) | (s > 1)):
         raise ValueError("pass_at_k_from_probability: s must lie in [0, 1]")
     k = check_count(k, "pass_at_k_from_probability", "k")
-    return -np.expm1(k * np.log1p(-np.minimum(s, 1.0 - 1e-300)))
+    return 1.0 - (1.0 - s) ** k
 
 
-def grammar_success_probability(grammar, word: str, T: float, max_tokens: int):
-    """P(a sentence sampled at T contains ``word`` and has at most ``max_tokens``).
+def _tempered_emission(grammar, T: float) -> np.ndarray:
+    """Every row of the grammar's emission table raised to 1/T and renormalised."""
+    E = grammar.emission
+    W = np.zeros_like(E)
+    np.power(E, 1.0 / T, out=W, where=E > 0)
+    return W / W.sum(axis=1, keepdims=True)
+
+
+def grammar_success_probability(grammar, words, T: float, max_tokens: int):
+    """P(a sentence sampled at T contains the word and has at most ``max_tokens``).
 
     Exact: a forward recursion over (state, word seen yet) of the automaton that
-    per-token tempering at ``T`` samples (``grammar.tempered(T)``); tokens count
-    the words, the full stop and the end token, as ``expected_tokens`` does.
+    per-token tempering at ``T`` samples, one for each word of ``words`` (a word
+    or a list of words; the result is a float or an array). Tokens count the
+    words, the full stop and the end token, as ``expected_tokens`` does.
     """
     T = check_positive_temperature(T, "grammar_success_probability")
     L = check_count(max_tokens, "grammar_success_probability", "max_tokens")
-    w = grammar.word_index(word)  # raises for an unknown word
-    G = grammar if T == 1.0 else grammar.tempered(T)
-    E, NS = G.emission, G.next_state
-    n = G.n_states
+    single = isinstance(words, str)
+    ids = np.array(grammar.word_indices([words] if single else list(words),
+                                        "grammar_success_probability"))
+    E = _tempered_emission(grammar, T)
+    NS = grammar.next_state
+    n = grammar.n_states
     rows, cols = np.nonzero(NS >= 0)
-    dest = NS[rows, cols]
-    prob = E[rows, cols]
-    is_w = cols == w
-    ends = NS < 0  # the end token (the only emission with no next state)
-    end_p = np.where(ends, E, 0.0).sum(axis=1)
-    unseen = np.zeros(n)
-    seen = np.zeros(n)
-    unseen[0] = 1.0
-    success = 0.0
+    dest, prob = NS[rows, cols], E[rows, cols]
+    step = np.zeros((n, n))  # state to state, summed over every word but the end
+    np.add.at(step, (rows, dest), prob)
+    end_p = np.where(NS < 0, E, 0.0).sum(axis=1)  # the end token (no next state)
+    by_word = [np.flatnonzero(cols == w) for w in ids]
+    unseen = np.zeros((len(ids), n))
+    seen = np.zeros((len(ids), n))
+    unseen[:, 0] = 1.0
+    success = np.zeros(len(ids))
     for _ in range(L):
-        success += seen @ end_p  # the end token is emitted at this step
-        new_unseen = np.zeros(n)
-        new_seen = np.zeros(n)
-        np.add.at(new_unseen, dest[~is_w], unseen[rows[~is_w]] * prob[~is_w])
-        np.add.at(new_seen, dest[is_w], unseen[rows[is_w]] * prob[is_w])
-        np.add.at(new_seen, dest, seen[rows] * prob)
-        unseen, seen = new_unseen, new_seen
-    return float(success)
+        success += seen @ end_p  # the end token is the token of this step
+        hit = np.zeros_like(seen)
+        for j, idx in enumerate(by_word):
+            np.add.at(hit[j], dest[idx], unseen[j, rows[idx]] * prob[idx])
+        seen = seen @ step + hit
+        unseen = unseen @ step - hit
+        # Flush what underflows towards subnormals: they make the products crawl,
+        # and a probability below 1e-250 changes no result.
+        seen[seen < 1e-250] = 0.0
+        unseen[unseen < 1e-250] = 0.0
+    return float(success[0]) if single else success
