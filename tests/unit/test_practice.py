@@ -104,3 +104,64 @@ def test_the_off_policy_gradient_is_biased_and_the_weights_fix_it():
         op.naive_gradient(theta, r[:3], 0.5)
     with pytest.raises(ValueError, match="policy_gradient: T"):
         op.policy_gradient(theta, r, -1.0)
+
+
+@pytest.fixture(scope="module")
+def grammar():
+    from tempered.lm import load_model
+
+    return load_model("grammar")
+
+
+def test_speculative_decode_with_the_target_as_draft_accepts_everything(grammar):
+    model, tok = grammar
+    prompt = [tok.eos_token_id]
+    ids, accepted, alphas = sp.speculative_decode(
+        model, model, prompt, 0.8, gamma=3, max_new_tokens=10, seed=0
+    )
+    assert ids.shape == (11,) and accepted.all()
+    # not exactly 1: the draft runs on a shorter sequence than the target, so its
+    # float32 sums run in another order (chapter 9's first section)
+    np.testing.assert_allclose(alphas, 1.0, atol=1e-4)
+    with pytest.raises(ValueError, match="speculative_decode: gamma"):
+        sp.speculative_decode(model, model, prompt, 0.8, gamma=0, max_new_tokens=4)
+    with pytest.raises(ValueError, match="speculative_decode: input_ids"):
+        sp.speculative_decode(model, model, [], 0.8, gamma=2, max_new_tokens=4)
+
+
+def test_greedy_continuations_alone_and_batched(grammar):
+    from tempered.practice import batching
+
+    model, tok = grammar
+    prompts = [[tok.eos_token_id] + tok("the dog")["input_ids"], [tok.eos_token_id]]
+    alone, u_alone = batching.greedy_continuations(model, prompts, 5)
+    batched, _ = batching.greedy_continuations(
+        model, prompts, 5, batch_size=2, pad_id=tok.eos_token_id
+    )
+    assert alone.shape == batched.shape == (2, 5) and u_alone.shape[:2] == (2, 5)
+    np.testing.assert_array_equal(alone, u_alone.argmax(-1))  # greedy is the argmax
+    np.testing.assert_array_equal(
+        batching.first_divergence([[1, 2, 3], [1, 2, 3]], [[1, 2, 3], [1, 5, 3]]),
+        [-1, 1],
+    )
+    assert batching.top2_margins([1.0, 3.0, 2.5]) == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="first_divergence: a and b"):
+        batching.first_divergence([[1, 2]], [[1, 2, 3]])
+    with pytest.raises(ValueError, match="top2_margins: logits"):
+        batching.top2_margins([1.0])
+    with pytest.raises(ValueError, match="greedy_continuations: prompts"):
+        batching.greedy_continuations(model, [], 5)
+
+
+def test_the_speculative_widget_shows_the_overlap():
+    from tempered.widgets.speculative import SpeculativeExplorer
+
+    explorer = SpeculativeExplorer([2.0, 1.0, 0.0], [0.0, 1.0, 2.0], ["a", "b", "c"])
+    p = np.exp([2.0, 1.0, 0.0]) / np.exp([2.0, 1.0, 0.0]).sum()
+    assert explorer.alpha == pytest.approx(sp.acceptance_rate(p, p[::-1]))
+    explorer.update(100.0)
+    assert explorer.alpha > 0.99  # both nearly uniform
+    with pytest.raises(ValueError, match="SpeculativeExplorer: labels"):
+        SpeculativeExplorer([1.0, 2.0], [1.0, 2.0], ["a"])
+    with pytest.raises(ValueError, match="SpeculativeExplorer.update: T"):
+        explorer.update(0.0)

@@ -37,7 +37,7 @@ def greedy_continuations(
     ``pad_id`` and masked, as a server groups requests. Also returns the raw
     logits of every step, shape ``(n_prompts, max_new_tokens, vocabulary)``.
     """
-    torch = require("torch", "greedy_continuations")
+    torch = require("torch", "lm", "tempered.practice.batching")
     prompts = _check_prompts(prompts, "greedy_continuations")
     n_new = check_count(max_new_tokens, "greedy_continuations", "max_new_tokens")
     size = 1 if batch_size is None else check_count(

@@ -111,7 +111,8 @@ def speculative_step(p, q, rng=None, size: int | None = None):
 
 
 def _tempered_probs(model, ids, T, torch):
-    logits = model(input_ids=ids).logits[0].double()
+    logits = model(input_ids=ids, attention_mask=torch.ones_like(ids)).logits[0]
+    logits = logits.double()
     return torch.softmax(logits / T, dim=-1)
 
 
@@ -131,7 +132,7 @@ def speculative_decode(
     tokens, and for every proposal the target saw, whether it was accepted and
     its acceptance probability ``sum_i min(p_i, q_i)`` in that context.
     """
-    torch = require("torch", "speculative_decode")
+    torch = require("torch", "lm", "tempered.practice.speculative_decode")
     T = check_positive_temperature(T, "speculative_decode")
     gamma = check_count(gamma, "speculative_decode", "gamma")
     n_new = check_count(max_new_tokens, "speculative_decode", "max_new_tokens")
