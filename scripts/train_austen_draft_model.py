@@ -3,7 +3,8 @@
     # fetch, train, save: about 10 minutes on 2 busy cores
     .venv/bin/python scripts/train_austen_draft_model.py
     # or from a .deb downloaded by hand
-    .venv/bin/python scripts/train_austen_draft_model.py --deb r-cran-janeaustenr_1.0.0-1.deb
+    .venv/bin/python scripts/train_austen_draft_model.py \
+        --deb r-cran-janeaustenr_1.0.0-1.deb
 
 A much smaller GPT-2 than ``austen`` (one layer, 64 dimensions), trained on the
 same paragraphs of the same novels with the **same tokenizer** (read from
@@ -24,7 +25,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 from lmprep.austen_corpus import DEBIAN_PACKAGE
 from lmprep.austen_corpus import LICENSE
 from lmprep.austen_corpus import deb_version
@@ -118,9 +118,10 @@ def main():
 
     save_model(model, tokenizer, args.out)
     info = {
-        "source": f"Debian package {DEBIAN_PACKAGE} {version} (https://packages.debian.org/{DEBIAN_PACKAGE})",
+        "source": f"Debian package {DEBIAN_PACKAGE} {version} "
+        f"(https://packages.debian.org/{DEBIAN_PACKAGE})",
         "license": LICENSE,
-        "tokenizer": "the tokenizer of the austen model (src/tempered/lm/models/austen)",
+        "tokenizer": "the austen model's (src/tempered/lm/models/austen)",
         "training_tokens": int(len(train_ids)),
         "validation_tokens": int(len(val_ids)),
         "vocab_size": len(tokenizer),

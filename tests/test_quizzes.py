@@ -26,7 +26,7 @@ from quiz_source import QuizError  # noqa: E402
 from quiz_source import all_quizzes  # noqa: E402
 from quiz_source import load_quiz  # noqa: E402
 
-CHAPTERS = sorted(p.stem for p in (ROOT / "book").glob("0*.md"))
+CHAPTERS = sorted(p.stem for p in (ROOT / "book").glob("[0-9][0-9]-*.md"))
 
 
 @pytest.fixture(scope="module")
@@ -105,6 +105,10 @@ def expected_numeric():
         "06-temperature-in-language-models/seq-bb": 0.16 / 0.34,
         "07-reshape-vs-truncate/threshold": 1 / np.log(2 + 2 * np.sqrt(2)),
         "07-reshape-vs-truncate/min-p-third": 2 / np.log(5),
+        "09-temperature-in-practice/acceptance-number": 0.2 + 0.3 + 0.2,
+        "09-temperature-in-practice/scores-vs-logits": 3.0 / 0.5,
+        "09-temperature-in-practice/naive-gradient": 0.5 * (1 - 0.5),
+        "09-temperature-in-practice/pass-at-k": 1 - 0.9**10,
         "10-continuous-temperature/gaussian-std": np.sqrt(0.25) * 2,
         "10-continuous-temperature/std-factor": 0.7**2,
         "10-continuous-temperature/exponent-d": 1 - 1 / 0.25,

@@ -40,8 +40,10 @@ def greedy_continuations(
     torch = require("torch", "lm", "tempered.practice.batching")
     prompts = _check_prompts(prompts, "greedy_continuations")
     n_new = check_count(max_new_tokens, "greedy_continuations", "max_new_tokens")
-    size = 1 if batch_size is None else check_count(
-        batch_size, "greedy_continuations", "batch_size"
+    size = (
+        1
+        if batch_size is None
+        else check_count(batch_size, "greedy_continuations", "batch_size")
     )
     tokens, logits = [], []
     for b in range(0, len(prompts), size):
@@ -81,6 +83,8 @@ def top2_margins(logits) -> np.ndarray:
     """The gap between the largest and second-largest logit, along the last axis."""
     x = np.asarray(logits, dtype=float)
     if x.ndim < 1 or x.shape[-1] < 2:
-        raise ValueError("top2_margins: logits need at least 2 entries on the last axis")
+        raise ValueError(
+            "top2_margins: logits need at least 2 entries on the last axis"
+        )
     top = np.partition(x, -2, axis=-1)
     return top[..., -1] - top[..., -2]

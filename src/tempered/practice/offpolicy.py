@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..softmax import tempered_softmax
 from .._validate import check_positive_temperature
+from ..softmax import tempered_softmax
 
 __all__ = ["policy_gradient", "naive_gradient", "importance_weighted_gradient"]
 

@@ -61,8 +61,11 @@ def grammar_success_probability(grammar, words, T: float, max_tokens: int):
     T = check_positive_temperature(T, "grammar_success_probability")
     L = check_count(max_tokens, "grammar_success_probability", "max_tokens")
     single = isinstance(words, str)
-    ids = np.array(grammar.word_indices([words] if single else list(words),
-                                        "grammar_success_probability"))
+    ids = np.array(
+        grammar.word_indices(
+            [words] if single else list(words), "grammar_success_probability"
+        )
+    )
     E = _tempered_emission(grammar, T)
     NS = grammar.next_state
     n = grammar.n_states

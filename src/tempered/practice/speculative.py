@@ -157,7 +157,9 @@ def speculative_decode(
                 x = proposal[0, ids.shape[1] + i]
                 p, q = ps[i], qs[i]
                 alphas.append(float(torch.minimum(p, q).sum()))
-                ok = bool(torch.rand(1, generator=gen) < torch.clamp(p[x] / q[x], max=1))
+                ok = bool(
+                    torch.rand(1, generator=gen) < torch.clamp(p[x] / q[x], max=1)
+                )
                 accepted.append(ok)
                 if not ok:
                     residual = torch.clamp(p - q, min=0)

@@ -32,7 +32,8 @@ ALT = (
 
 
 class SpeculativeExplorer(LiveFigure):
-    """Bars of ``p`` (target), ``q`` (draft) and ``min(p, q)`` at T, updated in place."""
+    """Bars of ``p`` (target), ``q`` (draft) and ``min(p, q)`` at T, updated in
+    place."""
 
     def __init__(self, target_logits, draft_logits, labels, T: float = 1.0):
         self.target = np.asarray(target_logits, dtype=float)
@@ -45,20 +46,23 @@ class SpeculativeExplorer(LiveFigure):
         self.labels = list(labels)
         if len(self.labels) != self.target.size:
             raise ValueError(
-                f"SpeculativeExplorer: labels must have {self.target.size} entries, got "
-                f"{len(self.labels)}"
+                f"SpeculativeExplorer: labels must have {self.target.size} entries, "
+                f"got {len(self.labels)}"
             )
         n = self.target.size
         fig, ax = new_figure(figsize=(7.4, 3.7))
         super().__init__(fig, alt=ALT)
         self.ax = ax
         x = np.arange(n)
-        self.p_bars = ax.bar(x - 0.2, np.zeros(n), 0.36, color=OKABE_ITO["blue"],
-                             label="target p")
-        self.q_bars = ax.bar(x + 0.2, np.zeros(n), 0.36, color=OKABE_ITO["orange"],
-                             label="draft q")
-        self.m_bars = ax.bar(x, np.zeros(n), 0.4, color=OKABE_ITO["black"],
-                             label="overlap min(p, q)")
+        self.p_bars = ax.bar(
+            x - 0.2, np.zeros(n), 0.36, color=OKABE_ITO["blue"], label="target p"
+        )
+        self.q_bars = ax.bar(
+            x + 0.2, np.zeros(n), 0.36, color=OKABE_ITO["orange"], label="draft q"
+        )
+        self.m_bars = ax.bar(
+            x, np.zeros(n), 0.4, color=OKABE_ITO["black"], label="overlap min(p, q)"
+        )
         ax.set_xticks(x, self.labels, rotation=40, ha="right")
         ax.set_xlabel("next token")
         ax.set_ylabel("probability")
@@ -74,11 +78,16 @@ class SpeculativeExplorer(LiveFigure):
         q = tempered_softmax(self.draft, self.T)
         overlap = np.minimum(p, q)
         self.alpha = float(overlap.sum())
-        for bars, heights in ((self.p_bars, p), (self.q_bars, q), (self.m_bars, overlap)):
+        for bars, heights in (
+            (self.p_bars, p),
+            (self.q_bars, q),
+            (self.m_bars, overlap),
+        ):
             for bar, h in zip(bars, heights):
                 bar.set_height(h)
         self.ax.set_title(
-            f"T = {self.T:.3g}: acceptance sum min(p, q) = {self.alpha:.3f}", fontsize=11
+            f"T = {self.T:.3g}: acceptance sum min(p, q) = {self.alpha:.3f}",
+            fontsize=11,
         )
         self.refresh()
 
