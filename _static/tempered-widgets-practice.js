@@ -14,7 +14,7 @@
   const H = 300;
   const M = { left: 62, right: 16, top: 14, bottom: 70 };
   const BASE = H - M.bottom;
-  const COLORS = { target: "#0072B2", draft: "#E69F00", overlap: "#000000" };
+  const COLORS = { target: "#0072B2", draft: "#E69F00", overlap: "#D55E00" };
   const KIND = "speculative-overlap";
 
   function el(ns, name, attrs, parent, text) {

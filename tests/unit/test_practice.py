@@ -165,3 +165,26 @@ def test_the_speculative_widget_shows_the_overlap():
         SpeculativeExplorer([1.0, 2.0], [1.0, 2.0], ["a"])
     with pytest.raises(ValueError, match="SpeculativeExplorer.update: T"):
         explorer.update(0.0)
+
+
+def test_speculative_explorer_static_twin_and_live(monkeypatch, shown, grammar):
+    import html
+    import json
+    import re
+
+    from tempered.widgets import static
+    from tempered.widgets.speculative import speculative_explorer
+
+    model, tok = grammar
+    monkeypatch.setenv(static.STATIC_ENV, "1")
+    explorer = speculative_explorer("the dog", k=5, T=0.7, models=(model, model, tok))
+    (widget,) = shown
+    assert 'data-kind="speculative-overlap"' in widget._repr_html_()
+    spec = json.loads(
+        html.unescape(re.search(r'data-spec="([^"]*)"', widget._repr_html_())[1])
+    )
+    assert len(spec["target"]) == len(spec["draft"]) == len(spec["labels"]) == 5
+    assert spec["T"] == 0.7 and explorer.alpha == pytest.approx(1.0)  # draft == target
+    monkeypatch.delenv(static.STATIC_ENV, raising=False)
+    speculative_explorer("the dog", k=5, models=(model, model, tok))
+    assert type(shown[-1]).__module__.startswith("ipywidgets")

@@ -61,7 +61,11 @@ class SpeculativeExplorer(LiveFigure):
             x + 0.2, np.zeros(n), 0.36, color=OKABE_ITO["orange"], label="draft q"
         )
         self.m_bars = ax.bar(
-            x, np.zeros(n), 0.4, color=OKABE_ITO["black"], label="overlap min(p, q)"
+            x,
+            np.zeros(n),
+            0.4,
+            color=OKABE_ITO["vermillion"],
+            label="overlap min(p, q)",
         )
         ax.set_xticks(x, self.labels, rotation=40, ha="right")
         ax.set_xlabel("next token")
