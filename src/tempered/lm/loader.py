@@ -18,7 +18,7 @@ from pathlib import Path
 from .._optional import require
 
 MODELS_DIR = Path(__file__).parent / "models"
-BUNDLED = ("grammar", "austen")
+BUNDLED = ("grammar", "austen", "austen-draft")
 
 
 def _has_default_route() -> bool:
@@ -119,9 +119,10 @@ def quiet_transformers() -> None:
 def load_model(name: str, *, allow_download: bool = False, dtype=None):
     """Return ``(model, tokenizer)`` for ``name``, in evaluation mode on the CPU.
 
-    ``name`` is ``"grammar"``, ``"austen"``, ``"smollm2"``, a local folder
-    written by ``save_pretrained``, or (only with ``allow_download=True``) a
-    model id on the Hugging Face hub.
+    ``name`` is ``"grammar"``, ``"austen"``, ``"austen-draft"`` (chapter 9's
+    draft for the Austen model), ``"smollm2"``, a local folder written by
+    ``save_pretrained``, or (only with ``allow_download=True``) a model id on the
+    Hugging Face hub.
     """
     if not isinstance(name, (str, os.PathLike)) or not str(name):
         raise TypeError(
