@@ -94,6 +94,7 @@ class SweepResult:
     proxy_kl: np.ndarray
     impossible_draws: np.ndarray
     words: np.ndarray  # (settings, rows, steps) word indices
+    groups: np.ndarray | None = None  # the prompt of each row (bootstrap cluster)
 
 
 def _row_kl(log_a, log_b):
@@ -216,6 +217,7 @@ def run_sweep(
         proxy_kl=per("proxy"),
         impossible_draws=per("draws") if grammar is not None else nan,
         words=words.reshape(G, R, steps),
+        groups=np.repeat(np.arange(P), S),
     )
 
 
@@ -268,30 +270,59 @@ def _at(curve, key, H):
     return float(np.interp(H, h, y))
 
 
-def frontier_at(sweep: SweepResult, H: float, n_boot: int = 200, rng=0) -> dict:
+def _cluster_rows(groups, gen):
+    """Row indices of one cluster bootstrap draw: whole clusters (prompts), drawn
+    with replacement, so that rows sharing a prompt are resampled together."""
+    labels = np.unique(groups)
+    members = [np.flatnonzero(groups == c) for c in labels]
+    pick = gen.integers(0, len(labels), len(labels))
+    return np.concatenate([members[i] for i in pick])
+
+
+def frontier_at(
+    sweep: SweepResult, H: float, n_boot: int = 200, rng=0, reference="temperature"
+) -> dict:
     """Each sampler's metrics at the diversity ``H`` (nats per token), with 95%
-    bootstrap intervals over the rows (prompt x seed).
+    cluster-bootstrap intervals (prompts resampled whole, with their seeds).
 
     Returns ``{sampler: {metric: (estimate, low, high)}}`` for the metrics
     ``kl`` (KL on the possible words), ``imp`` (impossible mass) and ``proxy``
-    (KL to the untempered model), plus ``distinct2`` (a point value from the
-    setting nearest to H).
+    (KL to the untempered model); ``diff``, the same for the paired difference
+    sampler minus ``reference`` (every setting shares the rows and random
+    numbers, so each bootstrap draw compares both on the same rows); and
+    ``distinct2``, a point value from the setting nearest to H (``setting``).
+    The intervals leave out the error of interpolating between settings.
     """
     gen = np.random.default_rng(rng)
     R = sweep.entropy.shape[1]
+    groups = np.arange(R) if sweep.groups is None else np.asarray(sweep.groups)
     base = _curves(sweep)
-    boots = [_curves(sweep, gen.integers(0, R, R)) for _ in range(n_boot)]
+    boots = [_curves(sweep, _cluster_rows(groups, gen)) for _ in range(n_boot)]
+    keys = ("kl", "imp", "proxy")
+    draws = {
+        name: {k: np.array([_at(b[name], k, H) for b in boots]) for k in keys}
+        for name in base
+    }
+
+    def interval(est, d):
+        d = d[np.isfinite(d)]
+        if not np.isfinite(est) or not d.size:
+            return (est, np.nan, np.nan)
+        lo, hi = np.quantile(d, [0.025, 0.975])
+        return (est, float(lo), float(hi))
+
     table = {}
     for name, curve in base.items():
-        row = {}
-        for key in ("kl", "imp", "proxy"):
-            est = _at(curve, key, H)
-            draws = np.array([_at(b[name], key, H) for b in boots])
-            draws = draws[np.isfinite(draws)]
-            lo, hi = (
-                np.quantile(draws, [0.025, 0.975]) if draws.size else (np.nan, np.nan)
-            )
-            row[key] = (est, float(lo), float(hi))
+        row = {k: interval(_at(curve, k, H), draws[name][k]) for k in keys}
+        if reference in base:
+            ref = base[reference]
+            row["diff"] = {
+                k: interval(
+                    _at(curve, k, H) - _at(ref, k, H),
+                    draws[name][k] - draws[reference][k],
+                )
+                for k in keys
+            }
         g = [i for i, s in enumerate(sweep.settings) if s[0] == name]
         near = g[int(np.argmin(np.abs(curve["H"] - H)))]
         row["distinct2"] = distinct_n(sweep.words[near], 2)
@@ -315,7 +346,11 @@ def frontier_markdown(table: dict, keys=("kl", "imp", "proxy")) -> str:
         "proxy": "KL to the T = 1 model (nats)",
     }
     scale = {"kl": 1.0, "imp": 100.0, "proxy": 1.0}
-    head = "| sampler | " + " | ".join(names[k] for k in keys) + " | distinct-2 |"
+    head = (
+        "| sampler | "
+        + " | ".join(names[k] for k in keys)
+        + " | distinct-2 (nearest setting) |"
+    )
     lines = [head, "| --- " + "| ---: " * (len(keys) + 1) + "|"]
     order = ranking(table, keys[0]) + [
         k for k in table if k not in ranking(table, keys[0])
@@ -379,13 +414,15 @@ def plot_frontier(sweep: SweepResult, H_star: float):
 
 @dataclass
 class MirostatTrace:
-    """Mirostat v2 on a model: surprise (bits), equivalent temperature, kept tokens
-    and the state mu, each of shape (rows, steps)."""
+    """Mirostat v2 on a model: surprise (bits), equivalent temperature, kept tokens,
+    the state mu and the model's own entropy at T = 1 (nats), each of shape
+    (rows, steps)."""
 
     surprise: np.ndarray
     T_eq: np.ndarray
     kept: np.ndarray
     mu: np.ndarray
+    H1: np.ndarray
 
 
 def mirostat_trace(
@@ -402,7 +439,7 @@ def mirostat_trace(
 
     ctl = MirostatV2(tau=tau, eta=eta, rows=rows, rng=seed)
     ids = torch.full((rows, 1), tokenizer.eos_token_id, dtype=torch.long)
-    rec = {k: np.zeros((rows, steps)) for k in ("s", "H", "k", "mu")}
+    rec = {k: np.zeros((rows, steps)) for k in ("s", "H", "k", "mu", "H1")}
     logits = []
     past = None
     with torch.no_grad():
@@ -412,6 +449,8 @@ def mirostat_trace(
             u = out.logits[:, -1].double().numpy()
             logits.append(u)
             rec["mu"][:, t] = ctl.mu
+            log_1 = _log_softmax(u)
+            rec["H1"][:, t] = -(np.exp(log_1) * log_1).sum(-1)
             log_q = ctl.distribution(u)
             q = np.exp(log_q)
             rec["H"][:, t] = -np.where(q > 0, q * np.where(q > 0, log_q, 0.0), 0.0).sum(
@@ -425,7 +464,7 @@ def mirostat_trace(
     rec["T"] = equivalent_temperature(u_all, rec["H"].reshape(-1), 40).reshape(
         rows, steps
     )
-    return MirostatTrace(rec["s"], rec["T"], rec["k"], rec["mu"])
+    return MirostatTrace(rec["s"], rec["T"], rec["k"], rec["mu"], rec["H1"])
 
 
 def text_prompts(tokenizer, words=("She", "It", "The", "Mr")) -> list:

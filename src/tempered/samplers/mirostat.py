@@ -2,7 +2,9 @@
 
 Both keep a state ``mu`` per row (initially ``2 tau``), truncate the
 distribution with it, sample a token, measure its surprise
-``S = -log2 q(x)`` in bits under the truncated distribution ``q``, and update
+``S = -log2 q(x)`` in bits under the truncated distribution ``q`` (as
+llama.cpp does; the authors' reference code uses the untruncated model
+probability ``p(x)``, a surprise never smaller), and update
 
     mu <- mu - eta * (S - tau),
 
@@ -16,8 +18,8 @@ surprise towards the target ``tau``. The details follow llama.cpp's
   ``t_i = log((i + 2) / (i + 1))`` and ``b_i = log(p_i / p_{i+1})``, then keeps
   the top ``k = (eps 2^mu / (1 - N^-eps)) ** (1 / s)`` tokens, ``eps = s - 1``,
   N the vocabulary size (at least one token);
-- **v2** keeps the tokens whose surprise ``-log2 p_i`` is at most ``mu`` (at
-  least the most likely one).
+- **v2** (not in the paper: llama.cpp's "mirostat 2.0") keeps the tokens whose
+  surprise ``-log2 p_i`` is at most ``mu`` (at least the most likely one).
 
 Each step handles a whole batch of rows at once.
 """
