@@ -46,8 +46,9 @@ FIRST = (
     "notebooks/",
 )
 # The notebooks in JupyterLab go just before the book's browser tests: they need no
-# book, so a worker runs them while the book is still being built. They stay on one
-# worker (one JupyterLab and one page load per run: on two cores, CPU is the cost).
+# book, so the workers run them while the book is still being built. Each notebook is
+# a unit of its own (a worker starts one JupyterLab for those it gets): run one after
+# another on one worker, the eleven notebooks were the last tests to finish.
 BEFORE_LAST = ("tests/lab/",)
 LAST = ("tests/browser/",)
 
@@ -100,16 +101,16 @@ def pytest_collection_modifyitems(config, items):
 @pytest.hookimpl(optionalhook=True)  # unknown to pytest when run with -p no:xdist
 def pytest_xdist_make_scheduler(config, log):
     """With ``--dist loadfile``: a file's tests stay on one worker (a notebook in one
-    kernel, a module's fixtures built once), except the browser tests. Each of those
-    is a unit of its own, so that the pages, which can only start once the book is
-    built, are checked by every worker in parallel."""
+    kernel, a module's fixtures built once), except the browser and JupyterLab tests.
+    Each of those is a unit of its own, so that the pages, which can only start once
+    the book is built, and the notebooks in JupyterLab are shared by every worker."""
     if config.getvalue("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadFileScheduling
 
     class FilesButPagesApart(LoadFileScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            if nodeid.startswith(LAST):
+            if nodeid.startswith(LAST + BEFORE_LAST):
                 return nodeid
             return super()._split_scope(nodeid)
 
