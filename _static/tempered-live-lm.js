@@ -224,9 +224,10 @@
 
     /**
      * One run of the graph on ids after the positions cached in past (null: none):
-     * {logits: Float64Array over the whole vocabulary, cache: the keys and values of all}.
+     * {logits: Float64Array over the whole vocabulary, cache: the keys and values of all, or
+     * null when keep is false (then they are not copied out of the runtime)}.
      */
-    run(ids, past) {
+    run(ids, past, keep = true) {
       const run = this.queue.then(async () => {
         const { Tensor } = this.ort;
         const c = this.manifest.cache;
@@ -236,8 +237,9 @@
           feeds[name] = past ? past[i]
             : new Tensor("float32", new Float32Array(0), [1, c.heads, 0, c.head_dim]);
         });
-        const out = await this.session.run(feeds);
-        return { logits: Float64Array.from(out.logits.data), cache: c.outputs.map((n) => out[n]) };
+        const out = await this.session.run(feeds, keep ? undefined : ["logits"]);
+        return { logits: Float64Array.from(out.logits.data),
+          cache: keep ? c.outputs.map((n) => out[n]) : null };
       });
       this.queue = run.catch(() => undefined);
       return run;
@@ -245,7 +247,7 @@
 
     /** Next-token logits (Float64Array over the whole vocabulary) after the ids. */
     async logits(ids) {
-      return (await this.run(ids, null)).logits;
+      return (await this.run(ids, null, false)).logits;
     }
 
     /**
