@@ -5,8 +5,11 @@
  * ONNX runtime (onnxruntime-web, WebAssembly), the tokenizer library (@huggingface/tokenizers)
  * and the chosen model load once per page, from the book's own vendor/ folder. A model is a
  * manifest (vendor/live-lm/<name>/manifest.json, written by tempered.lm.browser_export): its
- * files, vocabulary size, context length and start token. The context is a fixed window with
- * left truncation: ([start] + prompt tokens), last context-length tokens, whole window per step.
+ * files, vocabulary size, context length, start token and the names of the graph's cache of
+ * past keys and values. The context is a fixed window with left truncation: ([start] + prompt
+ * tokens), last context-length tokens. A prompt runs whole (an empty cache); each generated
+ * token then runs as one position on the cache, until the window is full: from there every
+ * token runs the whole window again, so the logits are always the full window's.
  * The static twin that follows the widget on the page stays where WebAssembly is missing.
  */
 "use strict";
@@ -219,16 +222,45 @@
       return { ids: ids.slice(dropped), dropped, total: ids.length };
     }
 
-    /** Next-token logits (Float64Array over the whole vocabulary) after the ids. */
-    logits(ids) {
+    /**
+     * One run of the graph on ids after the positions cached in past (null: none):
+     * {logits: Float64Array over the whole vocabulary, cache: the keys and values of all, or
+     * null when keep is false (then they are not copied out of the runtime)}.
+     */
+    run(ids, past, keep = true) {
       const run = this.queue.then(async () => {
-        const data = BigInt64Array.from(ids, (i) => BigInt(i));
-        const input = new this.ort.Tensor("int64", data, [1, ids.length]);
-        const out = await this.session.run({ input_ids: input });
-        return Float64Array.from(out.logits.data);
+        const { Tensor } = this.ort;
+        const c = this.manifest.cache;
+        const feeds = { input_ids: new Tensor("int64", BigInt64Array.from(ids, (i) => BigInt(i)),
+          [1, ids.length]) };
+        c.inputs.forEach((name, i) => {
+          feeds[name] = past ? past[i]
+            : new Tensor("float32", new Float32Array(0), [1, c.heads, 0, c.head_dim]);
+        });
+        const out = await this.session.run(feeds, keep ? undefined : ["logits"]);
+        return { logits: Float64Array.from(out.logits.data),
+          cache: keep ? c.outputs.map((n) => out[n]) : null };
       });
       this.queue = run.catch(() => undefined);
       return run;
+    }
+
+    /** Next-token logits (Float64Array over the whole vocabulary) after the ids. */
+    async logits(ids) {
+      return (await this.run(ids, null, false)).logits;
+    }
+
+    /**
+     * Next-token logits after seq ([start] + all tokens so far), continuing from state (what the
+     * call for seq minus its last token returned; null: none): one position on the cache while
+     * seq fits the window, else the whole window again. Returns {logits, state}.
+     */
+    async next(seq, state, useCache = true) {
+      const fits = seq.length <= this.manifest.context_length;
+      const r = useCache && fits && state && state.length === seq.length - 1
+        ? await this.run(seq.slice(-1), state.cache)
+        : await this.run(this.window(seq).ids, null);
+      return { logits: r.logits, state: { length: seq.length, cache: r.cache } };
     }
 
     async logprobs(prompt) {
@@ -245,10 +277,13 @@
     if (!models.has(name)) {
       const promise = (async () => {
         const base = `${VENDOR}live-lm/${encodeURIComponent(name)}/`;
+        // The runtime and the tokenizer library load while the manifest is on its way.
+        const libraries = Promise.all([loadRuntime(), loadTokenizers()]);
+        libraries.catch(() => undefined); // awaited below; no unhandled rejection meanwhile
         const manifest = await fetchOk(`${base}manifest.json`, "json");
         const files = manifest.files;
-        const [ort, lib, tokJson, tokConfig, weights, grammar] = await Promise.all([
-          loadRuntime(), loadTokenizers(),
+        const [[ort, lib], tokJson, tokConfig, weights, grammar] = await Promise.all([
+          libraries,
           fetchOk(base + files.tokenizer, "json"), fetchOk(base + files.tokenizer_config, "json"),
           fetchOk(base + files.model, "bytes"),
           files.grammar ? fetchOk(base + files.grammar, "json") : null,
@@ -262,6 +297,25 @@
       models.set(name, promise);
     }
     return models.get(name);
+  }
+
+  /**
+   * n tokens drawn after start ([start] + prompt tokens) with settings s and the uniform stream
+   * next; onToken(id, p) after each. useCache = false runs the whole window for every token
+   * (the tests' reference). Returns the ids.
+   */
+  async function generate(model, start, n, s, next, onToken, useCache = true) {
+    const out = [];
+    let state = null;
+    for (let j = 0; j < n; j++) {
+      const step = await model.next(start.concat(out), state, useCache);
+      state = step.state;
+      const p = softmax(warp(step.logits, s));
+      const id = draw(p, next());
+      out.push(id);
+      if (onToken) onToken(id, p);
+    }
+    return out;
   }
 
   /* ---- The grammar's legal next words after a prompt ------------------------------------- */
@@ -619,18 +673,13 @@
       ui.generate.disabled = true;
       ui.text.textContent = "";
       el("span", { class: "tl-prompt-echo" }, ui.text, prompt);
-      const out = [];
       const start = [model.manifest.bos_id, ...model.encode(prompt)];
       try {
-        for (let j = 0; j < n; j++) {
-          const ctx = model.window(start.concat(out));
-          const p = softmax(warp(await model.logits(ctx.ids), s));
-          const id = draw(p, next());
-          out.push(id);
+        const out = await generate(model, start, n, s, next, (id, p) => {
           const bin = BINS.findIndex((edge) => p[id] < edge);
           el("span", { class: `tl-token tl-p${bin}`, title: `p = ${fmt(p[id])}` }, ui.text,
             model.piece(id));
-        }
+        });
         root.setAttribute("data-generated", JSON.stringify(out));
       } catch (error) {
         problems.load = `Generation stopped: ${error.message}.`;
@@ -678,7 +727,7 @@
     for (const root of document.querySelectorAll(".tempered-live-lm")) setup(root);
   }
 
-  window.TemperedLiveLM = { math, load: loadModel, grammarState, init };
+  window.TemperedLiveLM = { math, load: loadModel, generate, grammarState, init };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();
 })();

@@ -223,6 +223,55 @@ def test_browser_samples_follow_the_exact_distribution(live):
     assert chisquare(observed, expect * observed.sum() / expect.sum()).pvalue > 1e-3
 
 
+CACHED = """async ([name, prompt, n]) => {
+  const L = TemperedLiveLM;
+  const m = await L.load(name);
+  const start = [m.manifest.bos_id, ...m.encode(prompt)];
+  const out = { room: m.manifest.context_length - start.length, ids: [] };
+  const seeded = { T: 1, topK: 0, topP: 1, minP: 0, order: "transformers" };
+  const settings = [{ T: 0 }, seeded];
+  for (const s of settings) {
+    const ids = [];
+    for (const useCache of [true, false]) {
+      ids.push(await L.generate(m, start, n, s, L.math.mulberry32(3), null, useCache));
+    }
+    out.ids.push(ids);
+  }
+  // The cached steps' logits against the full window's, along the greedy tokens.
+  let state = null, diff = 0;
+  for (let j = 0; j <= n; j++) {
+    const seq = start.concat(out.ids[0][0].slice(0, j));
+    const step = await m.next(seq, state);
+    state = step.state;
+    const full = await m.logits(m.window(seq).ids);
+    full.forEach((v, i) => { diff = Math.max(diff, Math.abs(v - step.logits[i])); });
+  }
+  out.diff = diff;
+  return out;
+}"""
+
+
+@pytest.mark.parametrize(
+    ("name", "prompt"),
+    [
+        ("grammar", "the dog that chases the cat " * 20 + "the dog that"),
+        ("austen", "She was not"),
+    ],
+)
+def test_generation_with_the_cache_equals_the_full_window(live, name, prompt):
+    """Greedy and seeded tokens with the cache of past keys and values equal those of
+    the whole window per token; grammar's prompt nearly fills its window, so the
+    tokens after it go through the fallback (the whole shifted window again)."""
+    page, _, errors = live
+    got = page.evaluate(CACHED, [name, prompt, 8])
+    assert (0 < got["room"] < 8) == (name == "grammar"), got["room"]
+    for cached, full in got["ids"]:
+        assert len(cached) == 8 and cached == full
+    assert got["ids"][0][0] != got["ids"][1][0] or name == "grammar"
+    assert got["diff"] < 1e-4, f"largest logit difference {got['diff']:.2e}"
+    assert not errors
+
+
 TWIN_HIDDEN = """() => {
   const root = document.querySelector(".tempered-live-lm");
   const twin = [...document.querySelectorAll(".tempered-widget")].find((w) =>

@@ -3,7 +3,9 @@ export here: the book build does it, and tests/browser/test_live_lm.py checks it
 
 import pytest
 
+from tempered.lm.browser_export import _CachedStep
 from tempered.lm.browser_export import _grammar_tables
+from tempered.lm.browser_export import cache_names
 from tempered.lm.browser_export import context_ids
 from tempered.lm.browser_export import export_model
 from tempered.lm.grammar import GRAMMAR
@@ -50,6 +52,34 @@ def test_grammar_tables_walk_like_the_grammar(grammar_model):
     legal = {tables["words"][t] for t, _ in tables["states"][state]}
     want = GRAMMAR.next_word_distribution(words)
     assert legal == {w for w, p in zip(GRAMMAR.vocabulary(), want) if p > 0}
+
+
+def test_cached_steps_equal_the_full_forward(grammar_model):
+    """The exported graph's torch module: a prompt on an empty cache, then one token
+    at a time on the cache, gives the logits of PyTorch's full forward each time."""
+    import torch
+
+    model, tok = grammar_model
+    cfg = model.config
+    step = _CachedStep(model)
+    past = [
+        torch.zeros(1, cfg.n_head, 0, cfg.n_embd // cfg.n_head)
+        for _ in range(2 * cfg.n_layer)
+    ]
+    seq, _ = context_ids(tok, "the girls that chase the", cfg.n_positions)
+    new = seq
+    with torch.no_grad():
+        for _ in range(4):
+            logits, *past = step(torch.tensor([new]), *past)
+            full = model(input_ids=torch.tensor([seq])).logits[0, -1]
+            assert torch.allclose(logits, full, atol=1e-4, rtol=0)
+            assert past[0].shape[2] == len(seq)
+            new = [int(logits.argmax())]
+            seq = seq + new
+    assert cache_names(1) == (
+        ["past_key_0", "past_value_0"],
+        ["present_key_0", "present_value_0"],
+    )
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,12 @@ in the reader's browser with onnxruntime-web. ``make book`` calls
 :func:`export_for_book`, which writes for each model a folder with
 
 - ``model.onnx``: the float32 GPT-2 exported with ``torch.onnx`` from the
-  committed ``model.safetensors``. Input ``input_ids`` (int64, shape (1, n),
-  n from 1 to the context length); output ``logits`` (float32, shape (V,)),
-  the logits of the **last** position only;
+  committed ``model.safetensors``, with a cache of past keys and values. Inputs
+  ``input_ids`` (int64, shape (1, n)) and, per layer, ``past_key_<i>`` and
+  ``past_value_<i>`` (float32, (1, heads, p, head_dim)): the positions before
+  the ids, p = 0 for a prompt, with p + n at most the context length. Outputs
+  ``logits`` (float32, shape (V,)), the logits of the **last** position only,
+  and ``present_key_<i>``, ``present_value_<i>`` (all p + n positions);
 - ``tokenizer.json`` and ``tokenizer_config.json``, copied as they are (the
   browser tokenizes with them, as ``tokenizers`` does in Python);
 - ``manifest.json``: the files, the vocabulary size, the context length and the
@@ -17,14 +20,16 @@ in the reader's browser with onnxruntime-web. ``make book`` calls
   :mod:`tempered.lm.grammar` in terms of token ids, so that the browser knows
   the legal next words after a prompt and the exact mass on impossible ones.
 
-Context handling: a fixed window with left truncation, and no cache of past
-keys and values. The context is the end token (the model's sentence start)
-followed by the prompt's tokens; when it is longer than the model's context
-length (``n_positions``), only its last ``n_positions`` tokens are kept. Each
-step runs the whole window through the model, which for these tiny models
-costs a few milliseconds. :func:`context_ids` is that rule, and
+Context handling: a fixed window with left truncation. The context is the end
+token (the model's sentence start) followed by the prompt's tokens; when it is
+longer than the model's context length (``n_positions``), only its last
+``n_positions`` tokens are kept. :func:`context_ids` is that rule, and
 :func:`next_token_logprobs` the PyTorch reference the browser tests compare
-with.
+with. The browser runs a prompt's window whole (p = 0); each generated token
+then costs one position on the cache while the sequence fits the window. Once
+it does not, every token runs the whole (shifted) window again with an empty
+cache: the positions are absolute, so a sliding cache would not give the full
+window's logits. Either way the logits are those of the full-window forward.
 
 The export is cached under ``_build/live-lm/`` in a folder named by the hash of
 the files it is made from, so a rebuild exports again only when a model changes.
@@ -42,7 +47,7 @@ from .loader import BUNDLED
 from .loader import MODELS_DIR
 
 #: Bump to export again when the exported graph or the manifest changes.
-EXPORT_VERSION = "3"
+EXPORT_VERSION = "4"
 COPIED = ("tokenizer.json", "tokenizer_config.json")
 
 
@@ -85,28 +90,59 @@ def source_hash(name: str) -> str:
     return digest.hexdigest()
 
 
-class _LastLogits:
-    """Wraps the causal LM so the graph returns the last position's logits only."""
+class _CachedStep:
+    """Wraps the causal LM as one graph for both the prompt and each new token.
+
+    Inputs ``input_ids`` (1, n) and, per layer, the keys and values of the ``p``
+    positions before them (``p`` may be 0); outputs the last position's logits and
+    the keys and values of all ``p + n`` positions. The attention is written out
+    here (GPT-2's own modules do the rest) so that the cache is plain tensors the
+    legacy exporter traces, whatever cache classes transformers uses.
+    """
 
     def __new__(cls, model):
         torch = require("torch", "lm", "export_model")
 
-        class LastLogits(torch.nn.Module):
+        class CachedStep(torch.nn.Module):
             def __init__(self):
                 super().__init__()
                 self.model = model
 
-            def forward(self, input_ids):
-                # An explicit all-ones mask: without one, transformers looks for packed
-                # sequences with torch.diff, which the ONNX exporter cannot translate.
-                mask = torch.ones_like(input_ids)
-                hidden = self.model.transformer(
-                    input_ids=input_ids, attention_mask=mask, use_cache=False
-                ).last_hidden_state
+            def forward(self, input_ids, *past):
+                gpt = self.model.transformer
+                n, p = input_ids.shape[1], past[0].shape[2]
+                positions = torch.arange(n, device=input_ids.device) + p
+                x = gpt.wte(input_ids) + gpt.wpe(positions)[None]
+                # Query i (absolute position p + i) sees keys 0 .. p + i.
+                keys = torch.arange(p + n, device=input_ids.device)
+                allowed = keys[None, :] <= positions[:, None]
+                present = []
+                for i, block in enumerate(gpt.h):
+                    attn = block.attn
+                    q, k, v = attn.c_attn(block.ln_1(x)).split(attn.embed_dim, dim=2)
+                    q, k, v = (
+                        t.view(1, n, attn.num_heads, attn.head_dim).transpose(1, 2)
+                        for t in (q, k, v)
+                    )
+                    k = torch.cat([past[2 * i], k], dim=2)
+                    v = torch.cat([past[2 * i + 1], v], dim=2)
+                    present += [k, v]
+                    scores = (q @ k.transpose(-1, -2)) / float(attn.head_dim) ** 0.5
+                    scores = scores.masked_fill(~allowed, float("-inf"))
+                    out = (scores.softmax(-1) @ v).transpose(1, 2).reshape(1, n, -1)
+                    x = x + attn.c_proj(out)
+                    x = x + block.mlp(block.ln_2(x))
+                hidden = gpt.ln_f(x)
                 # The output layer on the last position only: the others are not needed.
-                return self.model.lm_head(hidden[0, -1])
+                return (self.model.lm_head(hidden[0, -1]), *present)
 
-        return LastLogits()
+        return CachedStep()
+
+
+def cache_names(n_layer: int) -> tuple[list[str], list[str]]:
+    """The graph's cache inputs and outputs, in order: key then value per layer."""
+    past = [f"past_{kind}_{i}" for i in range(n_layer) for kind in ("key", "value")]
+    return past, [name.replace("past_", "present_") for name in past]
 
 
 def _grammar_tables(tokenizer) -> dict:
@@ -190,14 +226,21 @@ def export_model(name: str, folder: Path) -> None:
     model, tokenizer = load_model(name)
     folder.mkdir(parents=True, exist_ok=True)
     n_ctx = int(model.config.n_positions)
-    example = torch.tensor([[tokenizer.eos_token_id] * 8])
+    cfg = model.config
+    head_dim = cfg.n_embd // cfg.n_head
+    past_names, present_names = cache_names(cfg.n_layer)
+    example = torch.tensor([[tokenizer.eos_token_id] * 3])
+    past = [torch.zeros(1, cfg.n_head, 2, head_dim) for _ in past_names]
+    axes = {"input_ids": {1: "n"}}
+    axes.update({name: {2: "p"} for name in past_names})
+    axes.update({name: {2: "p_plus_n"} for name in present_names})
     torch.onnx.export(
-        _LastLogits(model),
-        (example,),
+        _CachedStep(model),
+        (example, *past),
         str(folder / "model.onnx"),
-        input_names=["input_ids"],
-        output_names=["logits"],
-        dynamic_axes={"input_ids": {1: "n"}},
+        input_names=["input_ids", *past_names],
+        output_names=["logits", *present_names],
+        dynamic_axes=axes,
         opset_version=17,
         dynamo=False,
     )
@@ -213,6 +256,13 @@ def export_model(name: str, folder: Path) -> None:
         },
         "vocab_size": int(model.config.vocab_size),
         "context_length": n_ctx,
+        # The cache: its input and output names, and each tensor's (1, heads, _, dim).
+        "cache": {
+            "inputs": past_names,
+            "outputs": present_names,
+            "heads": int(cfg.n_head),
+            "head_dim": head_dim,
+        },
         "bos_id": int(tokenizer.eos_token_id),
     }
     if name == "grammar":
