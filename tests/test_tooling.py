@@ -71,3 +71,16 @@ def test_pre_commit_config_is_valid():
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_bibliography_parses_with_unique_keys():
+    """Every entry of references.bib closes, and no key appears twice (a merge that
+    keeps both sides' lines once dropped an entry's closing brace)."""
+    import re
+
+    from pybtex.database import parse_file
+
+    path = ROOT / "references.bib"
+    keys = re.findall(r"^@\w+\{([^,\s]+),", path.read_text(), re.MULTILINE)
+    assert len(keys) == len(set(keys)), "a key appears twice in references.bib"
+    assert len(parse_file(str(path)).entries) == len(keys)
