@@ -2,14 +2,15 @@
 
 One JupyterLab server per xdist worker (the scheduler in conftest.py shares the
 notebooks out one by one) serves a copy of notebooks/ on 127.0.0.1 with a token
-(tests/lab/jupyterlab.py); each test opens one notebook, runs all its cells with
-JupyterLab's own command, and checks that no cell shows an error. Then it moves the slider of every live widget the notebook
-shows (the chapter's main one, at least) with the keyboard, as a learner would,
-and checks that the image and the slider's readout changed, which needs the
-kernel's answer, and that the kernel still answers. JupyterLab is loaded once per
-session in one page, which opens the notebooks in turn; each notebook gets a kernel
-of its own (a notebook's state must not leak into the next), shut down after its
-test. Run with ``-s`` to see the seconds each step takes.
+(tests/lab/jupyterlab.py). Each test opens one notebook, runs all its cells with
+JupyterLab's own command, and checks that no cell shows an error. Then it moves
+the slider of every live widget the notebook shows (the chapter's main one, at
+least) with the keyboard, as a learner would, and checks that the image and the
+slider's readout changed, which needs the kernel's answer, and that the kernel
+still answers. JupyterLab is loaded once per worker in one page, which opens the
+notebooks in turn; each notebook gets a kernel of its own (a notebook's state must
+not leak into the next), shut down after its test. Run with ``-s`` to see the
+seconds each step takes.
 """
 
 import time
