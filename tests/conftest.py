@@ -22,3 +22,25 @@ def built_book() -> Path:
     if not ok:
         pytest.fail("book build failed:\n" + problems)
     return book_build.HTML
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright, one per test process (tests/browser
+    and tests/lab share it: a second sync Playwright in a process fails)."""
+    import shutil
+
+    from tests.browser.conftest import CHROMIUM
+    from tests.browser.conftest import FLAGS
+
+    if not shutil.which("chromium") and not shutil.which(CHROMIUM):
+        pytest.skip(
+            "LOUD: Debian's chromium is not installed and apt was unavailable;"
+            " browser tests did not run"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield chromium
+        chromium.close()

@@ -1,7 +1,9 @@
 """Serve the built book on 127.0.0.1 and drive Debian's Chromium with Playwright.
 
 Playwright's own browser download is never used: we launch /usr/bin/chromium
-(``make test`` installs Debian's ``chromium`` where apt is available).
+(``make test`` installs Debian's ``chromium`` where apt is available). The
+``browser`` fixture itself is in tests/conftest.py, shared with tests/lab: one
+Playwright per process, since a second sync Playwright in the same process fails.
 """
 
 import functools
@@ -66,18 +68,3 @@ def site(built_book):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not shutil.which("chromium") and not shutil.which("/usr/bin/chromium"):
-        pytest.skip(
-            "LOUD: Debian's chromium is not installed and apt was unavailable;"
-            " browser tests did not run"
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield browser
-        browser.close()

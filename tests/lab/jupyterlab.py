@@ -224,12 +224,13 @@ def cell_problems(page, last: int | None = None) -> list[str]:
 
 
 def widget_cells(page) -> list[int]:
-    """Indices of the cells whose output is a live widget with a slider and an image."""
+    """Indices of the cells whose output is a live widget with an image and a control
+    (a slider, or buttons as in chapter 8's sampler chain)."""
     return page.evaluate(
         """() => window.jupyterapp.shell.currentWidget.content.widgets
              .map((cell, i) => [cell, i])
              .filter(([cell]) => cell.node.querySelector(
-               '.jp-OutputArea .widget-slider .noUi-handle')
+               '.jp-OutputArea .widget-slider .noUi-handle, .jp-OutputArea button')
                && cell.node.querySelector('.jp-OutputArea img.widget-image'))
              .map(([, i]) => i)"""
     )
@@ -258,7 +259,8 @@ def widget_state(page, index: int) -> dict:
           const img = node.querySelector('.jp-OutputArea img.widget-image');
           return {
             src: img ? img.src : null,
-            readouts: [...node.querySelectorAll('.jp-OutputArea .widget-readout')]
+            readouts: [...node.querySelectorAll(
+                '.jp-OutputArea .widget-readout, .jp-OutputArea select option')]
               .map(r => r.textContent),
           };
         }""",
@@ -267,21 +269,25 @@ def widget_state(page, index: int) -> dict:
 
 
 def tick(page, index: int, key: str = "ArrowRight") -> None:
-    """Press ``key`` on the first slider handle of the widget of cell ``index``."""
-    page.evaluate(
+    """Press ``key`` on the first slider handle of the widget of cell ``index``, or,
+    in a widget without a slider, Enter on its first button."""
+    has_slider = page.evaluate(
         """i => {
           for (const old of document.querySelectorAll('[data-tick-target]'))
             old.removeAttribute('data-tick-target');
-          window.jupyterapp.shell.currentWidget.content.widgets[i].node
-            .querySelector('.jp-OutputArea .widget-slider .noUi-handle')
-            .setAttribute('data-tick-target', '');
+          const node = window.jupyterapp.shell.currentWidget.content.widgets[i].node;
+          const handle = node.querySelector(
+            '.jp-OutputArea .widget-slider .noUi-handle');
+          const target = handle || node.querySelector('.jp-OutputArea button');
+          target.setAttribute('data-tick-target', '');
+          return handle !== null;
         }""",
         index,
     )
-    handle = page.locator("[data-tick-target]")
-    handle.scroll_into_view_if_needed()
-    handle.focus()
-    page.keyboard.press(key)
+    target = page.locator("[data-tick-target]")
+    target.scroll_into_view_if_needed()
+    target.focus()
+    page.keyboard.press(key if has_slider else "Enter")
 
 
 def kernel_alive(page) -> bool:
