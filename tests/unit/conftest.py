@@ -31,3 +31,16 @@ def shown(monkeypatch):
         IPython.display, "display", lambda obj, **kw: captured.append(obj)
     )
     return captured
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """One torch thread for a module of tiny-tensor tests: more threads only add
+    overhead (and contention when the machine is busy). Modules opt in with
+    ``pytestmark = pytest.mark.usefixtures("one_torch_thread")``."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
