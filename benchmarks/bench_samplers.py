@@ -11,9 +11,8 @@ time of a step and its ratio to the baseline. Vocabulary 50,257 (GPT-2), batch
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
+from timing import median_seconds
 
 import tempered
 from tempered import samplers
@@ -23,18 +22,6 @@ from tempered.truncation import top_p_mask
 from tempered.truncation import typical_mask
 
 VOCAB, BATCH, HISTORY = 50_257, 64, 256
-
-
-def median_seconds(func, repeats=15, warmup=2) -> float:
-    """Median wall time of ``func()`` over ``repeats`` runs after a warm-up."""
-    for _ in range(warmup):
-        func()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
 
 
 def draw(z, gen):

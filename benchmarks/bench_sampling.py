@@ -9,27 +9,19 @@ GPT-2-sized vocabulary (50,257) and a batch of 64, float32.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import scipy.special
 import torch
+from timing import median_seconds
 
 import tempered
 
 VOCAB, BATCH, T = 50_257, 64, 0.8
 
 
-def best_seconds(func, repeats=30, warmup=3) -> float:
-    """Median wall time of ``func()`` over ``repeats`` runs after a warm-up."""
-    for _ in range(warmup):
-        func()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
+def timed(func) -> float:
+    """Median seconds of ``func()``: 30 runs after 3 warm-up runs."""
+    return median_seconds(func, repeats=30, warmup=3)
 
 
 def scipy_inverse_cdf(logits: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -50,21 +42,19 @@ def main() -> None:
     gen = np.random.default_rng(1)
 
     timings = {
-        "tempered.sample (tempered softmax + inverse CDF)": best_seconds(
+        "tempered.sample (tempered softmax + inverse CDF)": timed(
             lambda: tempered.sample(logits, T, rng=gen)
         ),
-        "torch.softmax + torch.multinomial": best_seconds(
+        "torch.softmax + torch.multinomial": timed(
             lambda: torch.multinomial(torch.softmax(logits_t / T, dim=-1), 1)
         ),
-        "scipy.special.softmax + inverse CDF": best_seconds(
+        "scipy.special.softmax + inverse CDF": timed(
             lambda: scipy_inverse_cdf(logits, gen)
         ),
-        "tempered.tempered_softmax alone": best_seconds(
+        "tempered.tempered_softmax alone": timed(
             lambda: tempered.tempered_softmax(logits, T)
         ),
-        "torch.softmax alone": best_seconds(
-            lambda: torch.softmax(logits_t / T, dim=-1)
-        ),
+        "torch.softmax alone": timed(lambda: torch.softmax(logits_t / T, dim=-1)),
     }
     print(
         f"vocabulary {VOCAB:,}, batch {BATCH}, float32, T = {T}, "
