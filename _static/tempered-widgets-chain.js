@@ -15,12 +15,10 @@
   const PAD = { left: 34, top: 30, bottom: 64 };
   const BLUE = "#0072B2";
 
+  /** The shared script's element builders (TemperedWidgets.dom), by namespace. */
   function el(ns, tag, attrs, parent, text) {
-    const node = ns ? document.createElementNS(ns, tag) : document.createElement(tag);
-    for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
-    if (text !== undefined) node.textContent = text;
-    if (parent) parent.appendChild(node);
-    return node;
+    const { svgEl, htmlEl } = window.TemperedWidgets.dom;
+    return (ns === SVG_NS ? svgEl : htmlEl)(tag, attrs, parent, text);
   }
 
   /* ---- the steps: logits in (null = removed), logits out ---------------------------------- */

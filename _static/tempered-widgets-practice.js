@@ -9,7 +9,6 @@
 (() => {
   "use strict";
 
-  const SVG_NS = "http://www.w3.org/2000/svg";
   const W = 640;
   const H = 300;
   const M = { left: 62, right: 16, top: 14, bottom: 70 };
@@ -17,15 +16,9 @@
   const COLORS = { target: "#0072B2", draft: "#E69F00", overlap: "#D55E00" };
   const KIND = "speculative-overlap";
 
-  function el(ns, name, attrs, parent, text) {
-    const node = ns ? document.createElementNS(ns, name) : document.createElement(name);
-    for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
-    if (text !== undefined) node.textContent = text;
-    if (parent) parent.appendChild(node);
-    return node;
-  }
-  const svgEl = (name, attrs, parent, text) => el(SVG_NS, name, attrs, parent, text);
-  const htmlEl = (name, attrs, parent, text) => el(null, name, attrs, parent, text);
+  // The shared script's element builders (TemperedWidgets.dom).
+  const svgEl = (...args) => window.TemperedWidgets.dom.svgEl(...args);
+  const htmlEl = (...args) => window.TemperedWidgets.dom.htmlEl(...args);
 
   const isLogitArray = (x, n) => Array.isArray(x) && x.length === n && x.length > 0
     && x.every((u) => typeof u === "number" && Number.isFinite(u));

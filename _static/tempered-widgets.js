@@ -904,7 +904,10 @@
     if (document.readyState !== "loading") init();
   }
 
-  window.TemperedWidgets = { init, register, temper, entropy, kinds: KINDS };
+  // dom: the element builders, for the chapters' own scripts (tempered-widgets-*.js).
+  window.TemperedWidgets = {
+    init, register, temper, entropy, kinds: KINDS, dom: { svgEl, htmlEl },
+  };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();
   window.addEventListener("load", init); // reports the kinds that no script registered
