@@ -1,11 +1,10 @@
 """Publishing: the repository setting, workflows, licences, citation and version.
 
 All cheap: well under a second each, except cffconvert and two one-page Sphinx
-builds (a few seconds together) that show the buttons with and without a repository;
-the whole built book is checked in tests/test_book.py.
+builds in child processes (a few seconds together) that show the buttons with and
+without a repository; the whole built book is checked in tests/test_book.py.
 """
 
-import io
 import json
 import os
 import re
@@ -20,6 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "_ext"))
 
 import course_publish  # noqa: E402
+
+from tests.sphinx_project import sphinx_build  # noqa: E402
 
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 
@@ -74,6 +75,8 @@ extensions = ["myst_nb"]
 html_theme = "sphinx_book_theme"
 html_theme_options = {{}}
 nb_execution_mode = "off"
+# Unexecuted pages carry no language_info, hence no lexer: expected here.
+suppress_warnings = ["myst-nb.lexer"]
 
 
 def setup(app):
@@ -97,15 +100,13 @@ kernelspec:
 """
 
 
-def build_one_notebook_page(tmp_path, monkeypatch, environ) -> str:
+def build_one_notebook_page(tmp_path, environ) -> str:
     """The HTML of one notebook page, built with the book's theme and settings.
 
-    A one-page Sphinx build in this process (a second or two), so that both cases
+    A one-page Sphinx build in a child process (a few seconds), so that both cases
     of the one setting are checked in real pages; the whole book is built once,
     with whichever setting the run has (tests/test_book.py).
     """
-    from sphinx.application import Sphinx
-
     source = tmp_path / "src"
     (source / "notebooks").mkdir(parents=True)
     (source / "conf.py").write_text(MINI_CONF.format(ext=str(ROOT / "_ext")))
@@ -123,34 +124,21 @@ def build_one_notebook_page(tmp_path, monkeypatch, environ) -> str:
         "nbformat_minor": 5,
     }
     (source / "notebooks" / "nb.ipynb").write_text(json.dumps(notebook))
-    for setting in [*course_publish.REPOSITORY_SETTINGS, "TEMPERED_BASEURL"]:
-        monkeypatch.delenv(setting, raising=False)
-    monkeypatch.delenv("TEMPERED_LAUNCH_BRANCH", raising=False)
-    for setting, value in environ.items():
-        monkeypatch.setenv(setting, value)
-    warnings = io.StringIO()
-    app = Sphinx(
-        str(source),
-        str(source),
-        str(tmp_path / "html"),
-        str(tmp_path / "doctrees"),
-        "html",
-        status=None,
-        warning=warnings,
-        freshenv=True,
-    )
-    app.build()
-    assert app.statuscode == 0, warnings.getvalue()
+    unset = {*course_publish.REPOSITORY_SETTINGS, "TEMPERED_BASEURL"}
+    unset.add("TEMPERED_LAUNCH_BRANCH")
+    child = {k: v for k, v in os.environ.items() if k not in unset}
+    child.update(environ)
+    result = sphinx_build(source, tmp_path / "html", "html", environ=child)
+    assert result.returncode == 0, result.stderr
     chapter = (tmp_path / "html" / "chapter.html").read_text()
     for button in ["mybinder.org", "colab.research.google.com"]:
         assert button not in chapter, f"{button} on an executable MyST page"
     return (tmp_path / "html" / "notebooks" / "nb.html").read_text()
 
 
-def test_built_page_with_a_repository_has_working_buttons(tmp_path, monkeypatch):
+def test_built_page_with_a_repository_has_working_buttons(tmp_path):
     html = build_one_notebook_page(
         tmp_path,
-        monkeypatch,
         {"TEMPERED_REPOSITORY": "ada/course", "TEMPERED_LAUNCH_BRANCH": "launch"},
     )
     for link in [
@@ -165,8 +153,8 @@ def test_built_page_with_a_repository_has_working_buttons(tmp_path, monkeypatch)
     assert github_repositories(html) <= {"ada/course"} | CITED
 
 
-def test_built_page_without_a_repository_leaves_the_buttons_out(tmp_path, monkeypatch):
-    html = build_one_notebook_page(tmp_path, monkeypatch, {})
+def test_built_page_without_a_repository_leaves_the_buttons_out(tmp_path):
+    html = build_one_notebook_page(tmp_path, {})
     for button in ["mybinder.org", "colab.research.google.com", "/issues/new"]:
         assert button not in html, button
     assert 'rel="canonical"' not in html
