@@ -37,6 +37,13 @@ PREAMBLE = r"""
 \makeatletter
 \g@addto@macro\sphinxtableofcontents{\markboth{}{}}
 \makeatother
+% The footer's running title is the chapter's title up to its first colon: the long
+% titles of chapters 8 and 9 otherwise ran into the page number beside them.
+\makeatletter
+\def\course@beforecolon#1:#2\@nil{#1}
+\renewcommand{\chaptermark}[1]{%
+  \markboth{\@chapapp\ \thechapter.\ \course@beforecolon#1:\@nil}{}}
+\makeatother
 % The bibliography goes under the References chapter's heading (course_latex.py).
 \makeatletter
 \renewenvironment{sphinxthebibliography}[1]

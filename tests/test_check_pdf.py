@@ -97,3 +97,24 @@ def test_a_proof_prints_as_text_with_an_end_mark():
     assert paragraph[0].astext() == "Proof."
     assert paragraph.astext().startswith("Proof. Since p > 0.")
     assert r"\square" in paragraph[-1].astext()
+
+
+def _page(words, height=792):
+    boxes = "".join(
+        f'<word xMin="{x0}" yMin="{y}" xMax="{x1}" yMax="{y + 10}">{w}</word>\n'
+        for x0, x1, y, w in words
+    )
+    return f'<page width="612.000000" height="{height}.000000">\n{boxes}</page>\n'
+
+
+def test_a_running_title_over_the_page_number_is_found():
+    footer = 741.9
+    clear = _page([(72, 88.6, footer, "200"), (300, 340, footer, "Chapter")])
+    clash = _page([(72, 88.6, footer, "200"), (82.2, 120.3, footer, "Chapter")])
+    # Body text may set words tight (math): only the running lines are checked.
+    body = _page([(72, 88.6, 400, "x"), (82.2, 120.3, 400, "y")])
+    assert check_pdf.running_line_collisions(clear + body) == []
+    problems = check_pdf.running_line_collisions(clear + clash)
+    assert problems == [
+        "page 2: '200' and 'Chapter' overprint in the running header or footer"
+    ]

@@ -7,7 +7,9 @@ Fails (exit 1, one line per problem) on
 - an unresolved reference or citation (the log, and "??" in the text),
 - an empty chapter (a chapter of the .tex with no text before the next one),
 - raw LaTeX or MyST in the PDF's text layer (pdftotext), outside code,
-- an overfull box of more than 10 pt.
+- an overfull box of more than 10 pt,
+- words that overprint each other in a page's header or footer (a long running
+  title over the page number), from pdftotext's word boxes.
 """
 
 from __future__ import annotations
@@ -69,6 +71,42 @@ def text_problems(text: str) -> list[str]:
     return problems
 
 
+WORD_BOX = re.compile(
+    r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">'
+    r"([^<]*)</word>"
+)
+RUNNING_BAND = 0.07  # header and footer: the top and bottom 7% of a page
+
+
+def running_line_collisions(bbox_html: str) -> list[str]:
+    """Pages whose header or footer has two words overprinting each other.
+
+    ``bbox_html`` is the output of ``pdftotext -bbox``: one <page> per page, one
+    <word> box each. Words on one line of the running band that overlap by more
+    than half a point are a collision (e.g. a page number under a long title).
+    """
+    problems = []
+    pages = re.split(r"<page width=\"[\d.]+\" height=\"([\d.]+)\">", bbox_html)
+    for number, (height, body) in enumerate(zip(pages[1::2], pages[2::2]), 1):
+        band = float(height) * RUNNING_BAND
+        lines: dict[float, list] = {}
+        for x0, y0, x1, word in WORD_BOX.findall(body):
+            y = float(y0)
+            if band < y < float(height) - band:
+                continue
+            lines.setdefault(round(y, 1), []).append((float(x0), float(x1), word))
+        for words in lines.values():
+            words.sort()
+            for (_, right, first), (left, _, second) in zip(words, words[1:]):
+                if left < right - 0.5:
+                    problems.append(
+                        f"page {number}: {first!r} and {second!r} overprint"
+                        " in the running header or footer"
+                    )
+                    break
+    return problems
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("latex_dir", type=Path, help="the LaTeX build, _build/latex")
@@ -85,10 +123,17 @@ def main(argv=None) -> int:
         text=True,
         check=True,
     ).stdout
+    boxes = subprocess.run(
+        ["pdftotext", "-bbox", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     problems = (
         log_problems(log.read_text(errors="replace"))
         + empty_chapters(tex.read_text())
         + text_problems(text)
+        + running_line_collisions(boxes)
     )
     for problem in problems:
         print(problem)
