@@ -1,22 +1,26 @@
-"""Share an expensive, deterministic training between the processes of one test run.
+"""Share an expensive, deterministic computation between the processes of one test run.
 
 A chapter page and its notebook train the same small models with the same seeds
-(chapter 10's flows, for example). Under ``make test`` both run, in different
-processes: the book build and an nbval kernel. When the environment variable
+(chapter 10's flows), or run the same generation sweeps (chapter 8's). Under
+``make test`` both run, in different processes: the book build, an nbval kernel,
+and the notebook again in JupyterLab. When the environment variable
 ``TEMPERED_RUN_CACHE`` names a folder (the test run sets one per run, see
 ``tests/book_build.py``), the first process to need a result computes it and
 stores its tensors there as safetensors; the others wait for it and load it.
-Without the variable nothing is cached, so a learner's notebook always trains.
+Without the variable nothing is cached, so a learner's notebook always computes.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
 from collections.abc import Callable
 from pathlib import Path
+
+import numpy as np
 
 ENV = "TEMPERED_RUN_CACHE"
 
@@ -42,6 +46,60 @@ def shared_result(
         tensors, meta = compute()
         _save(path, tensors, meta)
         return tensors, meta
+
+
+def shared_record(
+    name: str, key: dict, record_type: type, compute: Callable[[], object]
+):
+    """:func:`shared_result` for a dataclass of numpy arrays (chapter 8's sweeps).
+
+    Array fields travel as tensors; the others (None, numbers, lists of tuples
+    such as ``[("top-k", 5), ...]``) as JSON, and a list's inner lists come back
+    as tuples. ``compute`` returns an instance of ``record_type``.
+    """
+
+    def as_tensors():
+        import torch
+
+        record = compute()
+        tensors, meta = {}, {}
+        for field in dataclasses.fields(record):
+            value = getattr(record, field.name)
+            if isinstance(value, np.ndarray):
+                # a copy each: safetensors refuses fields that share memory
+                tensors[field.name] = torch.from_numpy(np.array(value, copy=True))
+            else:
+                meta[field.name] = value
+        return tensors, meta
+
+    tensors, meta = shared_result(
+        name, {**key, "record": record_type.__name__}, as_tensors
+    )
+    fields = {k: v.numpy() for k, v in tensors.items()}
+    for k, v in meta.items():
+        is_records = isinstance(v, list) and all(isinstance(x, list) for x in v)
+        fields[k] = [tuple(x) for x in v] if is_records else v
+    return record_type(**fields)
+
+
+def fingerprint(*objects) -> str:
+    """A SHA-256 over arrays and over the weights of torch modules: a cached result
+    is keyed on the exact weights and inputs it was computed from."""
+    digest = hashlib.sha256()
+    for obj in objects:
+        if hasattr(obj, "state_dict"):  # a torch module: its named weights
+            arrays = [
+                (name, tensor.detach().cpu().float().numpy())
+                for name, tensor in sorted(obj.state_dict().items())
+            ]
+            digest.update(str(next(obj.parameters()).dtype).encode())
+        else:
+            arrays = [("", np.asarray(obj))]
+        for name, array in arrays:
+            array = np.ascontiguousarray(array)
+            digest.update(f"{name}{array.dtype}{array.shape}".encode())
+            digest.update(array.tobytes())
+    return digest.hexdigest()
 
 
 def source_hash(module_file: str) -> str:

@@ -1,8 +1,10 @@
-"""Tests of tempered._run_cache: a training shared by the processes of one test run."""
+"""Tests of tempered._run_cache: a result shared by the processes of one test run."""
 
+import dataclasses
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -55,3 +57,36 @@ def test_another_process_loads_what_this_one_stored(monkeypatch, tmp_path):
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert out.stdout.split() == ["15.0", "0.1"]
+
+
+@dataclasses.dataclass
+class _Record:
+    settings: list
+    values: np.ndarray
+    groups: np.ndarray | None = None
+
+
+def test_a_record_comes_back_with_its_types(monkeypatch, tmp_path):
+    monkeypatch.setenv(_run_cache.ENV, str(tmp_path))
+    made = _Record([("top-k", 5), ("T", 0.8)], np.arange(6.0).reshape(2, 3))
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return made
+
+    for _ in range(2):
+        back = _run_cache.shared_record("r", {"a": 1}, _Record, compute)
+    assert len(calls) == 1
+    assert back.settings == [("top-k", 5), ("T", 0.8)] and back.groups is None
+    assert back.values.dtype == np.float64 and np.array_equal(back.values, made.values)
+
+
+def test_the_fingerprint_changes_with_any_weight():
+    net = torch.nn.Linear(3, 2)
+    before = _run_cache.fingerprint(net, np.arange(3))
+    assert before == _run_cache.fingerprint(net, np.arange(3))
+    assert before != _run_cache.fingerprint(net, np.arange(4))
+    with torch.no_grad():
+        net.weight[0, 0] += 1e-6
+    assert before != _run_cache.fingerprint(net, np.arange(3))

@@ -26,10 +26,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from .._optional import require
+from .._run_cache import fingerprint
+from .._run_cache import shared_record
+from .._run_cache import source_hash
 from ..samplers import MirostatV2
 from ..samplers import dynatemp_temperature
 from ..samplers import epsilon_mask
@@ -131,9 +135,50 @@ def run_sweep(
         :data:`SAMPLERS` with its default sweep)
     grammar : a :class:`tempered.lm.grammar.Grammar` for the exact metrics, or None
     eos_word : index of ``EOS`` among the words (needed with ``grammar``)
+
+    Under ``make test`` the chapter page, its notebook and JupyterLab share one
+    sweep (``tempered._run_cache``); a learner's call always computes.
     """
-    torch = require("torch", "lm", "tempered.lm.frontier")
     samplers = samplers or {k: v[1] for k, v in SAMPLERS.items()}
+    key = {
+        "inputs": fingerprint(
+            model,
+            np.asarray(word_ids, dtype=np.int64),
+            np.asarray(prompts, dtype=np.int64),
+            *(() if grammar is None else (grammar.emission, grammar.next_state)),
+        ),
+        "seeds": [int(x) for x in seeds],
+        "steps": int(steps),
+        "samplers": {k: [float(x) for x in v] for k, v in samplers.items()},
+        "eos_word": None if eos_word is None else int(eos_word),
+        **_code_key(),
+    }
+    return shared_record(
+        "run_sweep",
+        key,
+        SweepResult,
+        lambda: _run_sweep(
+            model, word_ids, prompts, seeds, steps, samplers, grammar, eos_word
+        ),
+    )
+
+
+def _code_key() -> dict:
+    # The sweep's numbers depend on this module, the samplers and the thread count
+    # (which can change the low bits of the logits).
+    torch = require("torch", "lm", "tempered.lm.frontier")
+    folder = Path(__file__).resolve().parents[1]
+    files = [Path(__file__), *sorted((folder / "samplers").glob("*.py"))]
+    files += [folder / "truncation.py"]
+    return {
+        "code": [source_hash(str(f)) for f in files],
+        "threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+    }
+
+
+def _run_sweep(model, word_ids, prompts, seeds, steps, samplers, grammar, eos_word):
+    torch = require("torch", "lm", "tempered.lm.frontier")
     settings = [(name, x) for name, xs in samplers.items() for x in xs]
     prompts = np.asarray(prompts, dtype=np.int64)
     P, S, G = len(prompts), len(seeds), len(settings)
@@ -432,8 +477,24 @@ def mirostat_trace(
 
     At every step it records the surprise of the sampled token, the number of
     tokens kept, ``mu`` and the equivalent temperature (the T at which the
-    model's tempered distribution has the entropy of the truncated one).
+    model's tempered distribution has the entropy of the truncated one). Shared
+    within a test run, as :func:`run_sweep` is.
     """
+    key = {
+        "inputs": fingerprint(model),
+        "eos": int(tokenizer.eos_token_id),
+        "args": [float(tau), int(rows), int(steps), int(seed), float(eta)],
+        **_code_key(),
+    }
+    return shared_record(
+        "mirostat_trace",
+        key,
+        MirostatTrace,
+        lambda: _mirostat_trace(model, tokenizer, tau, rows, steps, seed, eta),
+    )
+
+
+def _mirostat_trace(model, tokenizer, tau, rows, steps, seed, eta):
     torch = require("torch", "lm", "tempered.lm.frontier")
     from ..samplers.equivalent import equivalent_temperature
 
