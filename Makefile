@@ -67,8 +67,11 @@ serve: book
 # The notebooks as a learner runs them: JupyterLab from .venv (its python3 kernel is the
 # course's environment; jupyterlab_widgets makes the ipywidgets live), on this machine only.
 LAB_ARGS ?=
+# With the course's JupyterLab settings (lab/overrides.json: a windowed notebook, so a
+# widget redraws without relaying out the whole page).
 lab: $(STAMP)
 	cd notebooks && ../$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=. \
+	  --LabApp.app_settings_dir=$(CURDIR)/lab \
 	  $(if $(filter 0,$(shell id -u)),--ServerApp.allow_root=True) $(LAB_ARGS)
 
 # Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).

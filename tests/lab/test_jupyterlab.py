@@ -50,6 +50,10 @@ def test_notebook_runs_in_jupyterlab_and_its_widgets_respond(lab, lab_page, note
     start = time.perf_counter()
     try:
         jupyterlab.open_notebook(page, notebook.name)
+        mode = page.evaluate(
+            "window.jupyterapp.shell.currentWidget.content.notebookConfig.windowingMode"
+        )
+        assert mode == jupyterlab.course_setting("windowingMode"), mode
         times["open"] = time.perf_counter() - start
         times["run all"] = jupyterlab.run_cells(page)
         problems = jupyterlab.cell_problems(page)
