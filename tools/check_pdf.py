@@ -117,18 +117,13 @@ def main(argv=None) -> int:
     if missing:
         print(f"check_pdf: {', '.join(missing)} missing in {folder}: run make pdf")
         return 1
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(pdf), "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    boxes = subprocess.run(
-        ["pdftotext", "-bbox", str(pdf), "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+
+    def pdftotext(mode: str) -> str:
+        command = ["pdftotext", mode, str(pdf), "-"]
+        done = subprocess.run(command, capture_output=True, text=True, check=True)
+        return done.stdout
+
+    text, boxes = pdftotext("-layout"), pdftotext("-bbox")
     problems = (
         log_problems(log.read_text(errors="replace"))
         + empty_chapters(tex.read_text())
