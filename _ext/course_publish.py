@@ -251,7 +251,9 @@ def write_notebooks_zip(
             f"{ZIP_FOLDER}/requirements.txt",
             zip_requirements(wheel.name if wheel else None, repository),
         )
-        archive.write(ROOT / "lab" / "overrides.json", f"{ZIP_FOLDER}/lab/overrides.json")
+        # The course's JupyterLab settings, which the README's command passes.
+        settings = "lab/overrides.json"
+        archive.write(ROOT / settings, f"{ZIP_FOLDER}/{settings}")
         readme = ZIP_README.format(version=version())
         archive.writestr(f"{ZIP_FOLDER}/README.md", readme)
         if wheel is not None:
