@@ -260,7 +260,7 @@ def show_cell(page, index: int) -> None:
               '.jp-OutputArea .widget-slider .noUi-handle, .jp-OutputArea button');
         }""",
         arg=index,
-        timeout=20_000,
+        timeout=60_000,  # generous: the test run loads both cores
     )
 
 

@@ -74,7 +74,7 @@ def test_notebook_runs_in_jupyterlab_and_its_widgets_respond(lab, lab_page, note
                     !== src;
                 }""",
                 arg=[index, before["src"]],
-                timeout=20_000,
+                timeout=60_000,
             )
             after = jupyterlab.widget_state(page, index)
             assert after["readouts"] != before["readouts"], (
