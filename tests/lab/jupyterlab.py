@@ -280,7 +280,8 @@ def first_widget_cell(path: Path) -> int | None:
 
 
 def widget_state(page, index: int) -> dict:
-    """The image (its ``src``) and readouts of the widget shown by cell ``index``."""
+    """The image (its ``src``) and readouts of the widget shown by cell ``index``: the
+    sliders' values, a chain's steps and the changing title (an HTML caption)."""
     show_cell(page, index)
     return page.evaluate(
         """i => {
@@ -289,7 +290,8 @@ def widget_state(page, index: int) -> dict:
           return {
             src: img ? img.src : null,
             readouts: [...node.querySelectorAll(
-                '.jp-OutputArea .widget-readout, .jp-OutputArea select option')]
+                '.jp-OutputArea .widget-readout, .jp-OutputArea select option,'
+                + ' .jp-OutputArea .widget-html-content')]
               .map(r => r.textContent),
           };
         }""",

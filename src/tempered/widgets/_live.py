@@ -10,6 +10,7 @@ full redraw.
 
 from __future__ import annotations
 
+import html
 import math
 import struct
 import zlib
@@ -72,12 +73,17 @@ class LiveFigure:
     - call :meth:`set_animated` with the artists that change on a tick;
     - call :meth:`refresh` after changing them;
     - call :meth:`invalidate` first when something static changes (e.g. an axis scale).
+
+    In a notebook the widget is shown by :meth:`view`, which sets the changing
+    titles as text above the picture instead of drawing them into it.
     """
 
     def __init__(self, fig: Figure, alt: str = ""):
         self.fig = fig
         self.alt = alt
         self._animated = []
+        self._caption = None  # the titles as HTML, once view() has been called
+        self._caption_texts = []
         self._background = None
         self._image = None
 
@@ -116,7 +122,45 @@ class LiveFigure:
     def png(self) -> bytes:
         """The current picture as PNG bytes (see :func:`encode_png_rgb`)."""
         self._blit()
+        if self._caption is not None:
+            self._caption.value = self._caption_html()
         return encode_png_rgb(np.asarray(self.fig.canvas.buffer_rgba()))
+
+    def _changing_title(self) -> list:
+        # The one changing title of the figure (an axes' title or the suptitle), if
+        # it has exactly one: several (one per panel) or labels placed on the plot
+        # belong where they are drawn.
+        titles = [ax.title for ax in self.fig.axes] + [self.fig._suptitle]
+        changing = [a for a in self._animated if any(a is t for t in titles)]
+        return changing if len(changing) == 1 else []
+
+    def _caption_html(self) -> str:
+        lines = [html.escape(t.get_text()) for t in self._caption_texts]
+        lines = [line.replace("\n", "<br>") for line in lines]  # two-line titles
+        return f'<div style="text-align: center">{"<br>".join(lines)}</div>'
+
+    def view(self):
+        """The widget as a notebook shows it: the picture, under its changing titles
+        set as HTML text.
+
+        Matplotlib draws a changing title glyph by glyph on every tick, which is
+        more than half of a tick's cost in the kernel; as HTML the front end lays
+        the text out, and a screen reader can read it. A figure never shown by
+        ``view`` (a test's, or one shown as a plain PNG) keeps its titles drawn.
+        """
+        import ipywidgets as w
+
+        if self._caption is None:
+            self._caption_texts = self._changing_title()
+            for text in self._caption_texts:
+                text.set_visible(False)  # also frees its space in the layout
+            self.invalidate()
+            width = self.fig.canvas.get_width_height()[0]
+            shown = "block" if self._caption_texts else "none"
+            self._caption = w.HTML(layout=w.Layout(width=f"{width}px", display=shown))
+            if self._image is not None:
+                self._image.value = self.png()
+        return w.VBox([self._caption, self.image_widget()])
 
     def refresh(self) -> None:
         """Repaint the changed artists; swap the new picture in if it is on screen."""
@@ -182,4 +226,4 @@ def show_with_temperature_controls(
     toggle.observe(
         lambda change: explorer.set_log_scale(change["new"] == "log"), names="value"
     )
-    IPython.display.display(w.VBox([w.HBox([slider, toggle]), explorer.image_widget()]))
+    IPython.display.display(w.VBox([w.HBox([slider, toggle]), explorer.view()]))

@@ -203,5 +203,5 @@ def annealing_replay(cities, result, temperatures, chain=0, optimum=None):
     play = w.Play(value=0, min=0, max=int(result.steps[-1]), step=spacing, interval=80)
     w.jslink((play, "value"), (slider, "value"))
     slider.observe(lambda change: replay.update(change["new"]), names="value")
-    display(w.VBox([w.HBox([play, slider]), replay.image_widget()]))
+    display(w.VBox([w.HBox([play, slider]), replay.view()]))
     return replay

@@ -181,7 +181,7 @@ def chain_explorer(logits, labels=None, steps=(("temperature", 1.5), ("min-p", 0
                         w.VBox([buttons["up"], buttons["down"], buttons["remove"]]),
                     ]
                 ),
-                explorer.image_widget(),
+                explorer.view(),
             ]
         )
     )

@@ -116,5 +116,5 @@ def flow_samples_explorer(flows: dict, n: int = 1000, tau: float = 1.0, seed: in
         value=tau, min=0.0, max=1.2, step=0.01, description="s", readout_format=".2f"
     )
     slider.observe(lambda change: explorer.update(change["new"]), names="value")
-    IPython.display.display(w.VBox([slider, explorer.image_widget()]))
+    IPython.display.display(w.VBox([slider, explorer.view()]))
     return explorer

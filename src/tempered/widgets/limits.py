@@ -259,5 +259,5 @@ def limits_explorer(logits=DEFAULT_LOGITS, labels=None, T=1.0, tie_gap=0.3):
     )
     slider.observe(lambda change: explorer.update(change["new"]), names="value")
     toggle.observe(lambda change: explorer.set_tie_broken(change["new"]), names="value")
-    display(w.VBox([w.HBox([slider, toggle]), explorer.image_widget()]))
+    display(w.VBox([w.HBox([slider, toggle]), explorer.view()]))
     return explorer

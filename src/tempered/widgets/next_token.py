@@ -171,7 +171,5 @@ def next_token_explorer(
     text.observe(lambda change: explorer.update(prompt=change["new"]), names="value")
     dropdown.observe(lambda change: explorer.update(model=change["new"]), names="value")
     slider.observe(lambda change: explorer.update(T=change["new"]), names="value")
-    IPython.display.display(
-        w.VBox([w.HBox([text, dropdown]), slider, explorer.image_widget()])
-    )
+    IPython.display.display(w.VBox([w.HBox([text, dropdown]), slider, explorer.view()]))
     return explorer

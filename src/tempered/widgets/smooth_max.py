@@ -227,5 +227,5 @@ def smooth_max_explorer(others=(1.0, 0.0), x_range=(-3.0, 4.0), T=1.0):
     explorer.label = w.Label(value=explorer.summary)
     explorer.slider = slider
     slider.observe(lambda change: explorer.update(change["new"]), names="value")
-    display(w.VBox([w.HBox([slider, explorer.label]), explorer.image_widget()]))
+    display(w.VBox([w.HBox([slider, explorer.label]), explorer.view()]))
     return explorer

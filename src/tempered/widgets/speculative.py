@@ -142,5 +142,5 @@ def speculative_explorer(prompt: str, k: int = 12, T: float = 1.0, models=None):
 
     slider = temperature_slider(T, t_min=0.05, t_max=20.0)
     slider.observe(lambda change: explorer.update(change["new"]), names="value")
-    IPython.display.display(w.VBox([slider, explorer.image_widget()]))
+    IPython.display.display(w.VBox([slider, explorer.view()]))
     return explorer

@@ -305,7 +305,7 @@ def truncation_explorer(
                 w.HBox([T_slider, menu]),
                 w.HBox(list(sliders.values())),
                 order_buttons,
-                explorer.image_widget(),
+                explorer.view(),
             ]
         )
     )

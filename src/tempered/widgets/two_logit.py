@@ -166,5 +166,5 @@ def two_logit_explorer(d=1.0, T=1.0, d_max=8.0):
     T_slider = temperature_slider(T)
     d_slider.observe(lambda change: explorer.update(d=change["new"]), names="value")
     T_slider.observe(lambda change: explorer.update(T=change["new"]), names="value")
-    display(w.VBox([w.HBox([d_slider, T_slider]), explorer.image_widget()]))
+    display(w.VBox([w.HBox([d_slider, T_slider]), explorer.view()]))
     return explorer
