@@ -21,20 +21,17 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import tempfile
 import time
 from pathlib import Path
 
 from lmprep.austen_corpus import DEBIAN_PACKAGE
 from lmprep.austen_corpus import LICENSE
-from lmprep.austen_corpus import deb_version
-from lmprep.austen_corpus import extract_novels
-from lmprep.austen_corpus import fetch_janeaustenr
-from lmprep.austen_corpus import to_paragraphs
 from lmprep.train import make_tiny_gpt2
 from lmprep.train import save_model
 from lmprep.train import train_causal_lm
 from train_austen_model import encode
+from train_austen_model import load_novels
+from train_austen_model import split_novels
 from train_austen_model import validation_loss
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,23 +59,12 @@ def main():
     torch.set_num_threads(2)
     torch.manual_seed(args.seed)
 
-    with tempfile.TemporaryDirectory() as tmp:
-        if args.deb:
-            source = Path(args.deb)
-            debs = [source] if source.is_file() else []
-        else:
-            source = fetch_janeaustenr(tmp)
-            debs = sorted(Path(tmp).glob(f"{DEBIAN_PACKAGE}_*.deb"))
-        version = deb_version(debs[0]) if debs else "unknown (extracted folder)"
-        novels = extract_novels(source)
+    novels, version = load_novels(args.deb)
 
     # The split of train_austen_model.py: the last 2 % of each novel held out.
-    train_texts, val_texts = [], []
-    for _, text in sorted(novels.items()):
-        paragraphs = to_paragraphs(text)
-        cut = len(paragraphs) - max(1, round(0.02 * len(paragraphs)))
-        train_texts.append("\n".join(paragraphs[:cut]))
-        val_texts.append("\n".join(paragraphs[cut:]))
+    split = split_novels(novels)
+    train_texts = [train for _, _, train, _ in split]
+    val_texts = [val for _, _, _, val in split]
 
     tokenizer = AutoTokenizer.from_pretrained(TARGET)  # shared with the target
     train_ids, val_ids = encode(tokenizer, train_texts), encode(tokenizer, val_texts)

@@ -71,6 +71,32 @@ def validation_loss(model, ids, block_size):
     return total / count
 
 
+def load_novels(deb: str | None):
+    """The novels (title -> text) and the janeaustenr package's version, from a
+    .deb or extracted folder given by hand, or else fetched with apt-get."""
+    with tempfile.TemporaryDirectory() as tmp:
+        if deb:
+            source = Path(deb)
+            debs = [source] if source.is_file() else []
+        else:
+            source = fetch_janeaustenr(tmp)
+            debs = sorted(Path(tmp).glob(f"{DEBIAN_PACKAGE}_*.deb"))
+        version = deb_version(debs[0]) if debs else "unknown (extracted folder)"
+        return extract_novels(source), version
+
+
+def split_novels(novels):
+    """Per novel, in title order: (title, paragraphs, training text, validation
+    text), the last 2 % of its paragraphs held out for validation."""
+    rows = []
+    for title, text in sorted(novels.items()):
+        paragraphs = to_paragraphs(text)
+        cut = len(paragraphs) - max(1, round(0.02 * len(paragraphs)))
+        train, val = "\n".join(paragraphs[:cut]), "\n".join(paragraphs[cut:])
+        rows.append((title, len(paragraphs), train, val))
+    return rows
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -88,30 +114,19 @@ def main():
     torch.set_num_threads(2)
     torch.manual_seed(args.seed)
 
-    with tempfile.TemporaryDirectory() as tmp:
-        if args.deb:
-            source = Path(args.deb)
-            debs = [source] if source.is_file() else []
-        else:
-            source = fetch_janeaustenr(tmp)
-            debs = sorted(Path(tmp).glob(f"{DEBIAN_PACKAGE}_*.deb"))
-        version = deb_version(debs[0]) if debs else "unknown (extracted folder)"
-        novels = extract_novels(source)
+    novels, version = load_novels(args.deb)
     print(
         f"{DEBIAN_PACKAGE} {version}: {len(novels)} novels, "
         f"{sum(map(len, novels.values())):,} characters"
     )
 
-    train_texts, val_texts = [], []
-    for title, text in sorted(novels.items()):
-        paragraphs = to_paragraphs(text)
-        cut = len(paragraphs) - max(1, round(0.02 * len(paragraphs)))
-        train_texts.append("\n".join(paragraphs[:cut]))
-        val_texts.append("\n".join(paragraphs[cut:]))
+    split = split_novels(novels)
+    train_texts = [train for _, _, train, _ in split]
+    val_texts = [val for _, _, _, val in split]
+    for title, n_paragraphs, train, val in split:
         print(
-            f"  {title:22s} {len(paragraphs):5d} paragraphs, "
-            f"{len(train_texts[-1]):8,d} train + {len(val_texts[-1]):6,d} validation "
-            "characters"
+            f"  {title:22s} {n_paragraphs:5d} paragraphs, "
+            f"{len(train):8,d} train + {len(val):6,d} validation characters"
         )
 
     start = time.perf_counter()
