@@ -5,7 +5,8 @@ where the page has math, alt text on every image, at most 3 MB in all, and
 every static widget's figure changes when its slider moves (each chapter has one),
 and no code block or display equation is wider than the text column at 1280 pixels.
 Every page passes axe-core with no critical or serious violation (in dark mode, its
-colour-contrast rule; MathJax's output is audited on one page, see MATH_AUDIT_PAGE);
+colour-contrast rule; MathJax's output and the code's token colours are audited on one
+page, see SHARED_MARKUP_PAGE);
 in the dark pass the window is then narrowed to a
 390-pixel phone: no page scrolls sideways, and a wide equation scrolls inside its own
 box with its number clear of it.
@@ -96,32 +97,73 @@ def phone_layout_problems(page) -> list[str]:
     )
 
 
-# MathJax's output is three quarters of a chapter's DOM and makes axe-core three
-# times slower, yet it is the same markup on every page: MATH_AUDIT_PAGE audits it
-# (test_book_pages.py), and the other audits set it aside while axe runs and put it
-# back after, so that each page's own text, code, widgets and chrome are audited.
-MATH_AUDIT_PAGE = "book/01-why-temperature"
-_AXE_WITHOUT_MATH = """async options => {
+# Two kinds of markup are the same on every page and make most of axe-core's work:
+# MathJax's output (three quarters of a chapter's DOM) and the highlighted code, whose
+# every token is an element of its own (3,000 to 8,000 a notebook page) that the
+# colour-contrast rule measures one by one, in light and in dark. SHARED_MARKUP_PAGE
+# audits both (test_book_pages.py): its typeset math, and a specimen of every token
+# class of the theme's Pygments style (see check_shared_markup). The other audits
+# set them aside while axe runs (each formula for an empty stand-in, each code block
+# for a copy holding its plain text, which keeps the block's own colours and
+# background) and put them back after, so that each page's own text, code blocks,
+# outputs, widgets and chrome are audited.
+SHARED_MARKUP_PAGE = "book/01-why-temperature"
+_AXE_WITHOUT_SHARED_MARKUP = """async options => {
   const taken = [...document.querySelectorAll('mjx-container')].map(math => {
     const stand_in = document.createElement('span');
     math.replaceWith(stand_in);
     return [math, stand_in];
   });
+  for (const code of document.querySelectorAll('div.highlight pre')) {
+    const plain = code.cloneNode(false);
+    plain.textContent = code.textContent;
+    code.replaceWith(plain);
+    taken.push([code, plain]);
+  }
   try { return await axe.run(document, options); }
-  finally { for (const [math, stand_in] of taken) stand_in.replaceWith(math); }
+  finally { for (const [markup, stand_in] of taken) stand_in.replaceWith(markup); }
+}"""
+# A highlighted block holding one token of each class the page's Pygments style
+# colours (its rules read ".highlight .k", ".highlight .nf", ...).
+_TOKEN_SPECIMEN = r"""() => {
+  const classes = new Set();
+  for (const sheet of document.styleSheets) {
+    let rules;
+    try { rules = sheet.cssRules; } catch (e) { continue; }
+    for (const rule of rules) {
+      for (const m of (rule.selectorText || '').matchAll(/\.highlight \.([\w-]+)/g))
+        if (rule.style.color) classes.add(m[1]);
+    }
+  }
+  const block = document.createElement('div');
+  block.className = 'highlight token-specimen';
+  const pre = document.createElement('pre');
+  for (const name of [...classes].sort()) {
+    const token = document.createElement('span');
+    token.className = name;
+    token.textContent = `token_${name} `;
+    pre.append(token, '\n');
+  }
+  block.append(pre);
+  (document.querySelector('article') || document.body).append(block);
+  return classes.size;
 }"""
 
 
-def axe_violations(page, rules=None, with_math=False) -> list[str]:
+def axe_violations(page, rules=None, with_shared_markup=False) -> list[str]:
     """Critical and serious violations axe-core finds on the page (its default
     WCAG 2.x A/AA and best-practice rules, or only ``rules``), with the typeset
-    math set aside unless ``with_math``."""
+    math and the code's token markup set aside unless ``with_shared_markup``."""
     if not page.evaluate("typeof axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE))
     options = {"resultTypes": ["violations"], "preload": False}
     if rules:
         options["runOnly"] = {"type": "rule", "values": rules}
-    run = "options => axe.run(document, options)" if with_math else _AXE_WITHOUT_MATH
+    run = (
+        "options => axe.run(document, options)"
+        if with_shared_markup
+        else _AXE_WITHOUT_SHARED_MARKUP
+    )
     result = page.evaluate(run, options)
     return [
         f"{v['id']} ({v['impact']}, {len(v['nodes'])}x): "
@@ -138,17 +180,24 @@ def screenshot(page, name: str, **options) -> None:
         page.screenshot(path=str(SHOTS / f"{name.replace('/', '__')}.png"), **options)
 
 
-def check_math_markup(browser, site):
-    """axe-core on MathJax's output as well, light and dark, on one page with math."""
-    context, page, _, errors = open_page(browser, f"{site}/{MATH_AUDIT_PAGE}.html")
+def check_shared_markup(browser, site):
+    """axe-core on the markup the other audits set aside, light and dark, on one
+    page: its typeset math, its highlighted code, and a specimen of every token
+    class of the Pygments style, so that no token colour goes unmeasured."""
+    context, page, _, errors = open_page(browser, f"{site}/{SHARED_MARKUP_PAGE}.html")
     try:
         page.wait_for_selector("mjx-container", state="attached", timeout=15_000)
         assert page.locator("mjx-container[display=true]").count(), "no display math"
-        violations = axe_violations(page, with_math=True)
-        assert not violations, f"axe-core, with the math: {violations}"
+        assert page.evaluate(_TOKEN_SPECIMEN) >= 20, "too few Pygments token classes"
+        violations = axe_violations(page, with_shared_markup=True)
+        assert not violations, f"axe-core, math and code tokens: {violations}"
         dark_mode(page)
-        violations = axe_violations(page, rules=["color-contrast"], with_math=True)
-        assert not violations, f"axe-core, dark mode, with the math: {violations}"
+        violations = axe_violations(
+            page, rules=["color-contrast"], with_shared_markup=True
+        )
+        assert not violations, (
+            f"axe-core, dark mode, math and code tokens: {violations}"
+        )
         assert not errors, f"console errors: {errors}"
     finally:
         context.close()
