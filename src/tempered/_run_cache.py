@@ -107,6 +107,19 @@ def source_hash(module_file: str) -> str:
     return hashlib.sha256(Path(module_file).read_bytes()).hexdigest()
 
 
+def code_key(*module_files) -> dict:
+    """What a cached torch computation depends on besides its inputs: the source of
+    the modules that compute it, torch's version and the thread count (which can
+    change the low bits of a reduction)."""
+    import torch
+
+    return {
+        "code": [source_hash(str(f)) for f in module_files],
+        "threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+    }
+
+
 @contextlib.contextmanager
 def _exclusive(lock_path: Path):
     # One process computes while the others wait; fcntl is POSIX-only, and where it

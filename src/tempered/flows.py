@@ -26,8 +26,8 @@ import math
 import numpy as np
 
 from ._optional import require
+from ._run_cache import code_key
 from ._run_cache import shared_result
-from ._run_cache import source_hash
 from ._validate import as_float_array
 from ._validate import as_real_array
 from ._validate import check_count
@@ -365,8 +365,7 @@ def fit_moons_flows(steps: int = 1200, n: int = 4000, seed: int = 0):
         return weights, losses
 
     # Under `make test` the page and the notebook train these once between them.
-    key = {"n": n, "steps": steps, "seed": seed, "torch": torch.__version__}
-    key["code"] = source_hash(__file__)
+    key = {"n": n, "steps": steps, "seed": seed, **code_key(__file__)}
     weights, losses = shared_result("fit_moons_flows", key, train)
     flows = {}
     for kind in kinds:

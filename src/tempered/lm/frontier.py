@@ -31,9 +31,9 @@ from pathlib import Path
 import numpy as np
 
 from .._optional import require
+from .._run_cache import code_key
 from .._run_cache import fingerprint
 from .._run_cache import shared_record
-from .._run_cache import source_hash
 from ..samplers import MirostatV2
 from ..samplers import dynatemp_temperature
 from ..samplers import epsilon_mask
@@ -164,17 +164,11 @@ def run_sweep(
 
 
 def _code_key() -> dict:
-    # The sweep's numbers depend on this module, the samplers and the thread count
-    # (which can change the low bits of the logits).
-    torch = require("torch", "lm", "tempered.lm.frontier")
+    # The sweep's numbers depend on this module, the samplers and truncation.
+    require("torch", "lm", "tempered.lm.frontier")
     folder = Path(__file__).resolve().parents[1]
     files = [Path(__file__), *sorted((folder / "samplers").glob("*.py"))]
-    files += [folder / "truncation.py"]
-    return {
-        "code": [source_hash(str(f)) for f in files],
-        "threads": torch.get_num_threads(),
-        "torch": torch.__version__,
-    }
+    return code_key(*files, folder / "truncation.py")
 
 
 def _run_sweep(model, word_ids, prompts, seeds, steps, samplers, grammar, eos_word):

@@ -13,9 +13,9 @@ from __future__ import annotations
 import numpy as np
 
 from .._optional import require
+from .._run_cache import code_key
 from .._run_cache import fingerprint
 from .._run_cache import shared_result
-from .._run_cache import source_hash
 from .._validate import check_count
 
 __all__ = ["greedy_continuations", "first_divergence", "top2_margins"]
@@ -55,9 +55,7 @@ def greedy_continuations(
         "weights": fingerprint(model),
         "prompts": prompts,
         "args": [n_new, size, int(pad_id)],
-        "threads": torch.get_num_threads(),
-        "torch": torch.__version__,
-        "code": source_hash(__file__),
+        **code_key(__file__),
     }
     tensors, _ = shared_result(
         "greedy_continuations",
