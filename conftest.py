@@ -20,9 +20,9 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 GUARD_DIR = Path(__file__).parent / "tests" / "netguard"
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    filter(None, [str(GUARD_DIR), os.environ.get("PYTHONPATH")])
-)
+_paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+if str(GUARD_DIR) not in _paths:  # the xdist workers inherit the controller's
+    os.environ["PYTHONPATH"] = os.pathsep.join([str(GUARD_DIR), *_paths])
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 _spec = importlib.util.spec_from_file_location(
@@ -61,10 +61,35 @@ def pytest_configure(config):
     a core whenever it wants one and the workers fill the rest.
     """
     from tests import book_build
+    from tests import forked_kernels
 
-    book_build.start_early(config)
+    if book_build.starts_run(config):
+        book_build.name_run()
+        if forked_kernels.wanted(config.args, config.invocation_params.dir):
+            # Before the book build and the workers start, so that all their
+            # kernels come from it (tests/forked_kernels).
+            config.kernel_fork_server = forked_kernels.start()
+        book_build.start_early(config)
+    if forked_kernels.SOCKET_ENV in os.environ:
+        forked_kernels.use_for_nbval()
     if hasattr(config, "workerinput") and hasattr(os, "nice"):
         os.nice(5)
+
+
+def pytest_unconfigure(config):
+    server = getattr(config, "kernel_fork_server", None)
+    if server is not None:
+        from tests import forked_kernels
+
+        forked_kernels.stop(server)
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """How many of the run's kernels the fork server started."""
+    from tests import forked_kernels
+
+    if getattr(config, "kernel_fork_server", None) is not None:
+        terminalreporter.write_line("kernels: " + forked_kernels.summary())
 
 
 def run_rank(nodeid: str) -> int:

@@ -95,12 +95,20 @@ def share_training(run_id: str) -> None:
     os.environ.setdefault("TEMPERED_RUN_CACHE", str(runs / run_id))
 
 
-def start_early(config) -> None:
-    """In the process that starts the run: name the run and begin the build."""
-    if hasattr(config, "workerinput") or RUN_ENV in os.environ:
-        return  # an xdist worker, or a run inside a run
-    os.environ[RUN_ENV] = uuid.uuid4().hex  # the xdist workers inherit it
+def starts_run(config) -> bool:
+    """True in the process that starts a run: not an xdist worker, nor a run
+    inside a run (which is named already)."""
+    return not hasattr(config, "workerinput") and RUN_ENV not in os.environ
+
+
+def name_run() -> None:
+    """Name the run and give it its training cache (the workers inherit both)."""
+    os.environ[RUN_ENV] = uuid.uuid4().hex
     share_training(os.environ[RUN_ENV])
+
+
+def start_early(config) -> None:
+    """In the process that starts the run, once it is named: begin the build."""
     if wants_book(config.args, config.invocation_params.dir):
         thread = threading.Thread(
             target=build_once, args=(os.environ[RUN_ENV],), daemon=True

@@ -16,7 +16,7 @@ def built_book() -> Path:
     See tests/book_build.py: the build usually started when pytest did.
     """
     ok, problems = book_build.build_once(
-        # The run's name, set by book_build.start_early (also without xdist).
+        # The run's name, set by book_build.name_run (also without xdist).
         os.environ.get(book_build.RUN_ENV) or uuid.uuid4().hex
     )
     if not ok:
