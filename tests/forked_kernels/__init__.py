@@ -31,7 +31,10 @@ SOCKET_ENV = "TEMPERED_KERNEL_FORKS"
 
 
 def wanted(args, invocation_dir) -> bool:
-    """False when pytest was given only unit tests, which start no kernel."""
+    """False when pytest was given only unit tests, which start no kernel, or when
+    TEMPERED_FORKED_KERNELS=0 asks for every kernel to be started anew."""
+    if os.environ.get("TEMPERED_FORKED_KERNELS") == "0":
+        return False
     unit = HERE.parent / "unit"
     paths = [(Path(invocation_dir) / arg.split("::")[0]).resolve() for arg in args]
     return not paths or not all(p == unit or unit in p.parents for p in paths)

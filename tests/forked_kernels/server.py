@@ -69,6 +69,11 @@ PER_LAUNCH_NAMES = {
     "LINES",
     "TEMPERED_STATIC_BOOK",  # set by the book build; tempered reads it per widget
 }
+# Set by a library in the process that launches the kernel, and harmless here:
+# sklearn sets KMP_DUPLICATE_LIB_OK on import (only Intel's OpenMP reads it, which
+# this environment does not load); torch's inductor sets its cache folder when it
+# first needs it, and reads it then.
+SET_BY_LIBRARIES = {"KMP_DUPLICATE_LIB_OK", "TORCHINDUCTOR_CACHE_DIR"}
 NAMESPACES = ("mnt", "net", "pid", "user", "ipc", "uts", "cgroup")
 # In the order launch.py sends them.
 LIMITS = tuple(
@@ -79,11 +84,12 @@ LIMITS = tuple(
 
 
 def comparable(env: dict) -> dict:
-    """``env`` without the variables that name a launch."""
+    """``env`` without the variables that name a launch or that libraries set."""
     return {
         key: value
         for key, value in env.items()
-        if key not in PER_LAUNCH_NAMES and not key.startswith(PER_LAUNCH_PREFIXES)
+        if key not in PER_LAUNCH_NAMES | SET_BY_LIBRARIES
+        and not key.startswith(PER_LAUNCH_PREFIXES)
     }
 
 
