@@ -21,6 +21,7 @@ import sys
 
 SOCKET_ENV = "TEMPERED_KERNEL_FORKS"
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
+REPLY_TIMEOUT = 45  # seconds; nbval waits 60 for a kernel to be ready
 
 
 def limits() -> list[list[int]]:
@@ -48,7 +49,11 @@ def forked_kernel(path: str, argv: list[str]) -> int | None:
     for sig in FORWARDED:
         signal.signal(sig, lambda sig, _: pending.append(sig))
     socket.send_fds(sock, [json.dumps(request).encode()], [0, 1, 2])
-    reply = json.loads(sock.recv(1 << 16) or b"{}")
+    sock.settimeout(REPLY_TIMEOUT)  # a server stuck in its imports: start anew
+    try:
+        reply = json.loads(sock.recv(1 << 16) or b"{}")
+    except TimeoutError:
+        reply = {}
     if "pid" not in reply:
         for sig in FORWARDED:
             signal.signal(sig, signal.SIG_DFL)
