@@ -125,18 +125,22 @@ def test_handlers_made_on_import_write_into_the_notebook(fork_server, tmp_path):
     assert "1 kernels forked" in forked_kernels.summary()
 
 
+def parent_of_a_kernel(cwd) -> int:
+    """Start a kernel, and return the pid of its parent process."""
+    manager, client = kernel(cwd)
+    try:
+        return int(run(client, "import os; print(os.getppid())")["stdout"])
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+
+
 def test_another_environment_gets_an_ordinary_kernel(
     fork_server, tmp_path, monkeypatch
 ):
     server = fork_server()
     monkeypatch.setenv("TEMPERED_A_SETTING_THE_SERVER_LACKS", "1")
-    manager, client = kernel(tmp_path)
-    try:
-        parent = int(run(client, "import os; print(os.getppid())")["stdout"])
-        assert parent != server.pid
-    finally:
-        client.stop_channels()
-        manager.shutdown_kernel(now=True)
+    assert parent_of_a_kernel(tmp_path) != server.pid
     summary = forked_kernels.summary()
     assert "0 kernels forked" in summary
     assert "environment differs in TEMPERED_A_SETTING_THE_SERVER_LACKS" in summary
@@ -147,13 +151,7 @@ def test_a_module_that_looks_for_ipython_on_import_stops_all_forking(
 ):
     (tmp_path / "calls_ipython.py").write_text(CALLS_IPYTHON)
     server = fork_server("calls_ipython")
-    manager, client = kernel(tmp_path)
-    try:
-        parent = int(run(client, "import os; print(os.getppid())")["stdout"])
-        assert parent != server.pid
-    finally:
-        client.stop_channels()
-        manager.shutdown_kernel(now=True)
+    assert parent_of_a_kernel(tmp_path) != server.pid
     assert "looked for IPython on import: calls_ipython" in forked_kernels.summary()
 
 
