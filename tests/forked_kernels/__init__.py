@@ -31,9 +31,10 @@ SOCKET_ENV = "TEMPERED_KERNEL_FORKS"
 
 
 def wanted(args, invocation_dir) -> bool:
-    """False when pytest was given only unit tests, which start no kernel, or when
-    TEMPERED_FORKED_KERNELS=0 asks for every kernel to be started anew."""
-    if os.environ.get("TEMPERED_FORKED_KERNELS") == "0":
+    """False when pytest was given only unit tests, which start no kernel, when
+    TEMPERED_FORKED_KERNELS=0 asks for every kernel to be started anew, or off
+    Linux (the server needs pidfds, SO_PEERCRED and /proc)."""
+    if os.environ.get("TEMPERED_FORKED_KERNELS") == "0" or sys.platform != "linux":
         return False
     unit = HERE.parent / "unit"
     paths = [(Path(invocation_dir) / arg.split("::")[0]).resolve() for arg in args]
