@@ -26,8 +26,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.forked_kernels.launch import SOCKET_ENV
+
 HERE = Path(__file__).resolve().parent
-SOCKET_ENV = "TEMPERED_KERNEL_FORKS"
 
 
 def wanted(args, invocation_dir) -> bool:
@@ -41,8 +42,9 @@ def wanted(args, invocation_dir) -> bool:
     return not paths or not all(p == unit or unit in p.parents for p in paths)
 
 
-def kernelspec_folder(folder: Path) -> Path:
-    """Write a ``python3`` kernelspec that launches through launch.py; its data dir."""
+def write_kernelspec(folder: Path) -> None:
+    """Write into the data folder ``folder`` a ``python3`` kernelspec that launches
+    through launch.py."""
     import ipykernel.kernelspec
 
     spec_dir = folder / "kernels" / "python3"
@@ -55,14 +57,13 @@ def kernelspec_folder(folder: Path) -> Path:
     # environment (the server forks only for its own interpreter).
     spec["argv"] = ["python", str(HERE / "launch.py"), "-f", "{connection_file}"]
     (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1))
-    return folder
 
 
 def start(modules: tuple[str, ...] = ()) -> subprocess.Popen:
     """Start the fork server and point this process's environment (and so that of
     every process it starts from now on) at it. The server stops with this process."""
     folder = Path(tempfile.mkdtemp(prefix="tempered-kernels-"))
-    kernelspec_folder(folder)
+    write_kernelspec(folder)
     socket_path = folder / "fork.sock"
     # Set first: the server compares each launcher's environment with its own.
     os.environ["JUPYTER_PATH"] = os.pathsep.join(

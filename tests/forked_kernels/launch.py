@@ -24,9 +24,13 @@ FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
 REPLY_TIMEOUT = 45  # seconds; nbval waits 60 for a kernel to be ready
 
 
-def limits() -> list[list[int]]:
-    names = sorted(name for name in dir(resource) if name.startswith("RLIMIT_"))
-    return [list(resource.getrlimit(getattr(resource, name))) for name in names]
+def limits() -> dict[str, list[int]]:
+    """This process's resource limits, by name (the server compares its own)."""
+    return {
+        name: list(resource.getrlimit(getattr(resource, name)))
+        for name in dir(resource)
+        if name.startswith("RLIMIT_")
+    }
 
 
 def forked_kernel(path: str, argv: list[str]) -> int | None:
@@ -37,7 +41,6 @@ def forked_kernel(path: str, argv: list[str]) -> int | None:
     except OSError:
         return None
     request = {
-        "argv0": "ipykernel_launcher",
         "executable": [sys.executable, sys.prefix],
         "argv": argv,
         "cwd": os.getcwd(),

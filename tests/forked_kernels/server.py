@@ -75,12 +75,6 @@ PER_LAUNCH_NAMES = {
 # first needs it, and reads it then.
 SET_BY_LIBRARIES = {"KMP_DUPLICATE_LIB_OK", "TORCHINDUCTOR_CACHE_DIR"}
 NAMESPACES = ("mnt", "net", "pid", "user", "ipc", "uts", "cgroup")
-# In the order launch.py sends them.
-LIMITS = tuple(
-    getattr(resource, name)
-    for name in sorted(dir(resource))
-    if name.startswith("RLIMIT_")
-)
 
 
 def comparable(env: dict) -> dict:
@@ -189,11 +183,14 @@ class Server:
 
     def accept(self) -> None:
         conn, _ = self.listener.accept()
+        fds = []
         try:
             message, fds, _, _ = socket.recv_fds(conn, 1 << 20, 3)
             request = json.loads(message)
             reason = self.refusal or self.difference(conn, request)
-            if reason or len(fds) != 3:
+            if not reason and len(fds) != 3:
+                reason = "its standard streams did not come"
+            if reason:
                 self.say(f"ordinary kernel for {request.get('cwd')}: {reason}")
                 conn.send(json.dumps({"fallback": reason}).encode())
                 conn.close()
@@ -212,7 +209,7 @@ class Server:
             self.say(traceback.format_exc())
             conn.close()
         finally:
-            for fd in fds if "fds" in locals() else ():
+            for fd in fds:  # the child has its own copies
                 os.close(fd)
 
     def difference(self, conn, request) -> str:
@@ -232,9 +229,9 @@ class Server:
                     return f"another {ns} namespace"
         except OSError as error:
             return f"namespaces unreadable: {error}"
-        limits = [list(resource.getrlimit(limit)) for limit in LIMITS]
-        if request["limits"] != limits:
-            return "other resource limits"
+        for name, limit in request["limits"].items():
+            if list(resource.getrlimit(getattr(resource, name))) != limit:
+                return f"another {name}"
         theirs = comparable(request["env"])
         changed = {key for key, _ in set(theirs.items()) ^ set(self.env.items())}
         if changed:
@@ -266,7 +263,7 @@ class Server:
             if "numpy" in sys.modules:
                 sys.modules["numpy"].random.seed()
             gc.unfreeze()
-            sys.argv = [request["argv0"], *request["argv"]]
+            sys.argv = ["ipykernel_launcher", *request["argv"]]
             # The one setting ipykernel reads from the environment on import (not
             # when it starts): which process to watch, and when it is gone, exit.
             parent = os.environ.get("JPY_PARENT_PID")
